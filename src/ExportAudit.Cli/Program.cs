@@ -1,0 +1,4 @@
+using System.CommandLine;
+using ExportAudit.Cli;
+
+return ExportAuditCommand.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,87 @@
+using ExportAudit.Diagnostics;
+using ExportAudit.Model;
+
+namespace ExportAudit.Checks.Build;
+
+/// <summary>
+/// Runs modpost's checks in modpost's order, which the modpost report keeps:
+/// 1. reading: the kernel sources' clashes, then per module its missing license and its own clashes;
+/// 2. per module (input order), per undefined symbol (symbol-table order): unresolved, or exported without
+///    definition, or namespace then GPL-only; then that module's "has no CRC!" warnings.
+/// With CONFIG_MODVERSIONS modpost adds module_layout to every module's undefined symbols, last.
+/// </summary>
+public static class ModpostChecks
+{
+    public const string ModuleLayout = "module_layout";
+
+    public static IReadOnlyList<Finding> Run(BuildContext context, IReadOnlyList<KernelModule> modules, IReadOnlySet<string> kernelSources)
+    {
+        var findings = new List<Finding>();
+        long order = 0;
+        void Add(Finding? f)
+        {
+            if (f is not null)
+            {
+                findings.Add(f with { Order = order++ });
+            }
+        }
+
+        foreach (var clash in context.Symbols.Clashes.Where(c => kernelSources.Contains(c.Source)))
+        {
+            Add(ExportedTwiceRule.Check(clash));
+        }
+        foreach (var module in modules)
+        {
+            Add(MissingLicenseRule.Check(module));
+            foreach (var clash in context.Symbols.Clashes.Where(c => c.Source == SourceKey(module)))
+            {
+                Add(ExportedTwiceRule.Check(clash));
+            }
+        }
+
+        foreach (var module in modules)
+        {
+            var resolved = new List<(Import, Export)>();
+            foreach (var import in UndefinedSymbols(context, module))
+            {
+                var export = context.Symbols.Find(import.Name);
+                if (export is null)
+                {
+                    Add(UnresolvedSymbolRule.Check(module, import, export));
+                    continue;
+                }
+                if (ExportedWithoutDefinitionRule.Check(module, import, export) is { } selfExport)
+                {
+                    Add(selfExport);
+                    continue;
+                }
+                Add(NamespaceNotImportedRule.Check(module, import, export));
+                Add(GplOnlySymbolRule.Check(module, import, export));
+                resolved.Add((import, export));
+            }
+            if (context.Modversions)
+            {
+                foreach (var (import, export) in resolved)
+                {
+                    Add(NoCrcRule.Check(module, import, export));
+                }
+            }
+        }
+        return findings;
+    }
+
+    /// <summary>The symbol-table key the input module's own exports were added under.</summary>
+    public static string SourceKey(KernelModule module) => "input:" + module.ReadFrom;
+
+    private static IEnumerable<Import> UndefinedSymbols(BuildContext context, KernelModule module)
+    {
+        foreach (var import in module.Imports)
+        {
+            yield return import;
+        }
+        if (context.Modversions && !module.Imports.Any(i => i.Name == ModuleLayout))
+        {
+            yield return new Import(ModuleLayout);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using ExportAudit.Model;
+
+namespace ExportAudit.Checks.Load;
+
+/// <summary>
+/// The order modprobe would load the inputs in: a module after what it depends on (depends= and the owners of
+/// its imports among the inputs), ties broken by input order. A dependency cycle is broken in input order.
+/// </summary>
+public static class LoadOrder
+{
+    public static IReadOnlyList<KernelModule> Sort(IReadOnlyList<KernelModule> modules, SymbolTable kernel)
+    {
+        var byName = new Dictionary<string, KernelModule>(StringComparer.Ordinal);
+        foreach (var module in modules)
+        {
+            byName.TryAdd(module.Name, module);
+        }
+        var exporters = new Dictionary<string, KernelModule>(StringComparer.Ordinal);
+        foreach (var module in modules)
+        {
+            foreach (var export in module.Exports)
+            {
+                exporters.TryAdd(export.Name, module);
+            }
+        }
+        var dependsOn = modules.ToDictionary(m => m, _ => new HashSet<KernelModule>());
+        foreach (var module in modules)
+        {
+            foreach (var dep in module.Depends)
+            {
+                if (byName.TryGetValue(dep, out var target) && target != module)
+                {
+                    dependsOn[module].Add(target);
+                }
+            }
+            foreach (var import in module.Imports)
+            {
+                var fromKernel = kernel.Find(import.Name);
+                if ((fromKernel is null || !fromKernel.IsVmlinux) && exporters.TryGetValue(import.Name, out var owner) && owner != module)
+                {
+                    dependsOn[module].Add(owner);
+                }
+            }
+        }
+        var order = new List<KernelModule>(modules.Count);
+        var done = new HashSet<KernelModule>();
+        while (order.Count < modules.Count)
+        {
+            // The first module in input order whose dependencies are loaded; if none (a cycle), the first left.
+            var next = modules.FirstOrDefault(m => !done.Contains(m) && dependsOn[m].All(done.Contains))
+                ?? modules.First(m => !done.Contains(m));
+            order.Add(next);
+            done.Add(next);
+        }
+        return order;
+    }
+}

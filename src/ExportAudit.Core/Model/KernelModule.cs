@@ -1,0 +1,60 @@
+namespace ExportAudit.Model;
+
+/// <summary>An undefined symbol of a module, in symbol-table order.</summary>
+public sealed record Import(string Name, bool Weak = false);
+
+/// <summary>What a module's __versions section says, when it is known.</summary>
+public enum VersionsState
+{
+    /// <summary>The input did not say (a manifest without <c>versions</c>): CRC checks are skipped.</summary>
+    Unknown,
+    /// <summary>The module has no __versions section at all (modprobe --force territory).</summary>
+    NoSection,
+    /// <summary>The module has a __versions section; <see cref="KernelModule.Versions"/> holds it.</summary>
+    Present,
+}
+
+/// <summary>
+/// A loadable module as modpost and the loader see it. <see cref="ModpostName"/> is the name modpost prints
+/// in <c>[PATH.ko]</c>: the object path less its suffix (the modules.order entry less ".o").
+/// </summary>
+public sealed class KernelModule
+{
+    public required string Name { get; init; }
+    public required string Path { get; init; }
+    public required string ModpostName { get; init; }
+    public IReadOnlyList<string> Licenses { get; init; } = [];
+    public IReadOnlyList<string> ImportNamespaces { get; init; } = [];
+    public IReadOnlyList<Import> Imports { get; init; } = [];
+    public IReadOnlyList<Export> Exports { get; init; } = [];
+    public IReadOnlyList<string> Depends { get; init; } = [];
+    public VersionsState VersionsState { get; init; } = VersionsState.Unknown;
+    /// <summary>__versions entries in section order (name → CRC the module was built against).</summary>
+    public IReadOnlyList<KeyValuePair<string, uint>> Versions { get; init; } = [];
+    /// <summary>modinfo intree=Y; null when the input did not say.</summary>
+    public bool? InTree { get; init; }
+    /// <summary>Whether the module carries a signature; null when unknown.</summary>
+    public bool? Signed { get; init; }
+    public string? Vermagic { get; init; }
+    /// <summary>Where the module's description was read (manifest file and line, or the binary).</summary>
+    public required Site ReadFrom { get; init; }
+    /// <summary>Position among the inputs: modules.order or command-line order. Ties in load order use it.</summary>
+    public int InputIndex { get; init; }
+
+    /// <summary>The last path component of <see cref="ModpostName"/>, as modpost's basename.</summary>
+    public string ModpostBaseName => ModuleNames.BaseName(ModpostName);
+
+    public bool TryGetVersion(string symbol, out uint crc)
+    {
+        foreach (var entry in Versions)
+        {
+            if (entry.Key == symbol)
+            {
+                crc = entry.Value;
+                return true;
+            }
+        }
+        crc = 0;
+        return false;
+    }
+}
