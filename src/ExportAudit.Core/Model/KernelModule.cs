@@ -18,7 +18,7 @@ public enum VersionsState
 /// A loadable module as modpost and the loader see it. <see cref="ModpostName"/> is the name modpost prints
 /// in <c>[PATH.ko]</c>: the object path less its suffix (the modules.order entry less ".o").
 /// </summary>
-public sealed class KernelModule
+public sealed record KernelModule
 {
     public required string Name { get; init; }
     public required string Path { get; init; }

@@ -23,12 +23,18 @@ public static class LoadOrder
                 exporters.TryAdd(export.Name, module);
             }
         }
-        var dependsOn = modules.ToDictionary(m => m, _ => new HashSet<KernelModule>());
+        // Modules are records: identity, not equal fields, tells two inputs apart.
+        var identity = ReferenceEqualityComparer.Instance;
+        var dependsOn = new Dictionary<object, HashSet<object>>(identity);
+        foreach (var module in modules)
+        {
+            dependsOn[module] = new HashSet<object>(identity);
+        }
         foreach (var module in modules)
         {
             foreach (var dep in module.Depends)
             {
-                if (byName.TryGetValue(dep, out var target) && target != module)
+                if (byName.TryGetValue(dep, out var target) && !ReferenceEquals(target, module))
                 {
                     dependsOn[module].Add(target);
                 }
@@ -36,14 +42,14 @@ public static class LoadOrder
             foreach (var import in module.Imports)
             {
                 var fromKernel = kernel.Find(import.Name);
-                if ((fromKernel is null || !fromKernel.IsVmlinux) && exporters.TryGetValue(import.Name, out var owner) && owner != module)
+                if ((fromKernel is null || !fromKernel.IsVmlinux) && exporters.TryGetValue(import.Name, out var owner) && !ReferenceEquals(owner, module))
                 {
                     dependsOn[module].Add(owner);
                 }
             }
         }
         var order = new List<KernelModule>(modules.Count);
-        var done = new HashSet<KernelModule>();
+        var done = new HashSet<object>(identity);
         while (order.Count < modules.Count)
         {
             // The first module in input order whose dependencies are loaded; if none (a cycle), the first left.

@@ -23,10 +23,18 @@ public static class ManifestReader
                     modules.Add(ReadModule(path, map, errors, inputIndex++));
                     break;
                 case YSequence list:
+                    // One bad entry of a list costs that entry, not the file.
                     foreach (var item in list.Items)
                     {
-                        var map = item as YMapping ?? throw new InputException(path, item.Line, "manifest: list entries must be module mappings");
-                        modules.Add(ReadModule(path, map, errors, inputIndex++));
+                        try
+                        {
+                            var map = item as YMapping ?? throw new InputException(path, item.Line, "manifest: list entries must be module mappings");
+                            modules.Add(ReadModule(path, map, errors, inputIndex++));
+                        }
+                        catch (InputException e)
+                        {
+                            errors.Add(e.Error);
+                        }
                     }
                     break;
                 case YScalar { IsNull: true }:
@@ -40,7 +48,7 @@ public static class ManifestReader
 
     public static bool IsManifest(YNode document) =>
         document is YMapping map && map.Get("module") is not null
-        || document is YSequence seq && seq.Items.Count > 0 && seq.Items.All(i => i is YMapping m && m.Get("module") is not null);
+        || document is YSequence seq && seq.Items.Any(i => i is YMapping m && m.Get("module") is not null);
 
     private static KernelModule ReadModule(string path, YMapping map, InputErrors errors, int inputIndex)
     {

@@ -1,0 +1,66 @@
+namespace ExportAudit.Tests.Support;
+
+/// <summary>Where the repository and the real test data are.</summary>
+public static class TestPaths
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string Samples => Path.Combine(RepoRoot, "samples");
+
+    public static string Sample(params string[] parts) => Path.Combine([Samples, .. parts]);
+
+    private static string FindRepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ExportAudit.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("ExportAudit.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>
+/// The real data tests/data/fetch-testdata.sh installed and resolved (the README's test command runs it
+/// first). Missing data fails the test with the fix, rather than skipping it: a skipped oracle proves nothing.
+/// </summary>
+public static class RealData
+{
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> Env = new(ReadEnv);
+
+    public static string CacheDir =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".cache"), "exportaudit-testdata");
+
+    public static string HeadersDir => Get("EXPORTAUDIT_HEADERS_DIR");
+
+    public static string HeadersSymvers => Path.Combine(HeadersDir, "Module.symvers");
+
+    private static string Get(string key)
+    {
+        if (Env.Value.TryGetValue(key, out var value) && (Directory.Exists(value) || File.Exists(value)))
+        {
+            return value;
+        }
+        Assert.Fail($"real test data missing ({key}): run 'bash tests/data/fetch-testdata.sh' (the README's test command does)");
+        return "";
+    }
+
+    private static IReadOnlyDictionary<string, string> ReadEnv()
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var file = Path.Combine(CacheDir, "env");
+        if (File.Exists(file))
+        {
+            foreach (var line in File.ReadAllLines(file))
+            {
+                var eq = line.IndexOf('=');
+                if (eq > 0)
+                {
+                    result[line[..eq]] = line[(eq + 1)..];
+                }
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs and locates the real data the test suite uses, resolving versions at run time:
+#   - linux-headers-amd64 (Debian's current one): Module.symvers, .config and kbuild, whose modpost is
+#     the oracle for modules the tests build;
+#   - gcc/make (kbuild), binutils (nm, objdump) and kmod (modinfo): the oracles for module facts.
+# Writes the resolved paths to $CACHE/env, which the tests read. Safe to run again: apt does nothing
+# when the packages are there, and nothing is downloaded twice.
+set -euo pipefail
+
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/exportaudit-testdata"
+mkdir -p "$CACHE"
+
+need_pkgs=()
+command -v make >/dev/null || need_pkgs+=(make)
+command -v gcc >/dev/null || need_pkgs+=(gcc)
+command -v nm >/dev/null || need_pkgs+=(binutils)
+command -v modinfo >/dev/null || need_pkgs+=(kmod)
+command -v xz >/dev/null || need_pkgs+=(xz-utils)
+if ! dpkg -s linux-headers-amd64 >/dev/null 2>&1; then
+  need_pkgs+=(linux-headers-amd64)
+fi
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+  echo "fetch-testdata: installing ${need_pkgs[*]}" >&2
+  # An apt list older than a day may point at versions the mirror no longer has.
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+    $SUDO apt-get update -qq >&2
+  fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >&2
+fi
+
+# The headers package the metapackage points at: linux-headers-amd64 depends on exactly one ABI.
+abi_pkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -1)
+headers_version=$(dpkg-query -W -f='${Version}' "$abi_pkg")
+headers_dir="/usr/src/${abi_pkg}"
+if [ ! -f "$headers_dir/Module.symvers" ]; then
+  echo "fetch-testdata: $headers_dir/Module.symvers missing after installing $abi_pkg" >&2
+  exit 1
+fi
+
+cat > "$CACHE/env" <<ENV
+EXPORTAUDIT_HEADERS_DIR=$headers_dir
+EXPORTAUDIT_HEADERS_PACKAGE=$abi_pkg
+EXPORTAUDIT_HEADERS_VERSION=$headers_version
+ENV
+echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir" >&2
