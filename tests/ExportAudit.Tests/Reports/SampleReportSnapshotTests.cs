@@ -25,6 +25,28 @@ public class SampleReportSnapshotTests
 
     private static string[] Lines(string text) => text.Split('\n');
 
+    /// <summary>
+    /// Snapshooter writes a missing snapshot and passes; on CI (CI=true) a missing one must fail instead,
+    /// or a deleted snapshot would turn its test into one that asserts nothing.
+    /// </summary>
+    private static void Match(object value, string test, string? extension = null)
+    {
+        var file = Path.Combine(TestPaths.RepoRoot, "tests", "ExportAudit.Tests", "Reports", "__snapshots__",
+            $"{nameof(SampleReportSnapshotTests)}.{test}{(extension is null ? "" : "_" + extension)}.snap");
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            Assert.True(File.Exists(file), $"snapshot {file} is not committed");
+        }
+        if (extension is null)
+        {
+            Snapshot.Match(value);
+        }
+        else
+        {
+            Snapshot.Match(value, SnapshotNameExtension.Create(extension));
+        }
+    }
+
     [Theory]
     [InlineData("hmm-4.19-before", 0)]
     [InlineData("hmm-4.20-after", 1)]
@@ -33,7 +55,7 @@ public class SampleReportSnapshotTests
         var r = Run("check", "--kernel", K(kernel), Rel("samples", "modules"));
         Assert.Equal(exit, r.ExitCode);
         Assert.Equal("", r.Stderr);
-        Snapshot.Match(Lines(r.Stdout), SnapshotNameExtension.Create(kernel));
+        Match(Lines(r.Stdout), nameof(Check_SampleModules_Text), kernel);
     }
 
     [Fact]
@@ -52,7 +74,7 @@ public class SampleReportSnapshotTests
     {
         var r = Run("check", "--kernel", K("hmm-4.20-after"), Rel("samples", "modules"), "--format", "json");
         Assert.Equal(1, r.ExitCode);
-        Snapshot.Match(JToken.Parse(r.Stdout));
+        Match(JToken.Parse(r.Stdout), nameof(Check_After_Json));
     }
 
     [Fact]
@@ -60,7 +82,7 @@ public class SampleReportSnapshotTests
     {
         var r = Run("simulate-load", "--kernel", K("hmm-4.20-after"), Rel("samples", "modules"), Rel("samples", "shim"));
         Assert.Equal(1, r.ExitCode);
-        Snapshot.Match(Lines(r.Stdout));
+        Match(Lines(r.Stdout), nameof(SimulateLoad_After_AllSamples_Text));
     }
 
     [Fact]
@@ -68,6 +90,6 @@ public class SampleReportSnapshotTests
     {
         var r = Run("simulate-load", "--kernel", K("hmm-4.19-before"), Rel("samples", "shim"), "--format", "json");
         Assert.Equal(1, r.ExitCode);
-        Snapshot.Match(JToken.Parse(r.Stdout));
+        Match(JToken.Parse(r.Stdout), nameof(SimulateLoad_Shim_Json));
     }
 }

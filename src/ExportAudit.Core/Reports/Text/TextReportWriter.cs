@@ -50,7 +50,7 @@ public sealed class TextReportWriter : IReportWriter
 
         var unreadable = result.InputErrors.Count(e => e.Severity == Severity.Error);
         o.Write($"\n{Plural(result.Count(Severity.Error), "error")}, {Plural(result.Count(Severity.Warning), "warning")}, {Plural(result.Count(Severity.Note), "note")}");
-        o.Write($" in {Plural(result.Findings.Select(f => f.Module).Distinct().Count(), "module")}");
+        o.Write($" in {result.Findings.Select(f => f.Module).Distinct().Count()} of {Plural(result.Modules.Count, "module")}");
         o.Write(unreadable > 0 ? $"; {Plural(unreadable, "input")} could not be read (see above)\n" : "\n");
     }
 
