@@ -14,9 +14,9 @@ public static class ExportAuditCommand
     public const int ExitFindings = 1;
     public const int ExitUsageOrInput = 2;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal = false)
     {
-        var root = Build(stdout, stderr);
+        var root = Build(stdout, stderr, stderrIsTerminal);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -41,7 +41,7 @@ public static class ExportAuditCommand
 
     private static bool IsVerbose(string[] args) => args.Contains("--verbose");
 
-    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
     {
         var root = new RootCommand(
             "Audits Linux kernel symbol exports for license compliance, with modpost's and the module loader's exact semantics.\n\n" +
@@ -55,24 +55,23 @@ public static class ExportAuditCommand
             "Run modpost's build-time checks: GPL-only symbols used by GPL-incompatible modules, namespaces not imported, unresolved symbols, exports without definition, missing licenses, clashes, missing CRCs.",
             "  exportaudit check --kernel /usr/src/linux-headers-6.1.0-26-amd64 acme.yaml\n" +
             "  exportaudit check --kernel samples/kernels/hmm-4.20-after.yaml samples/modules --format modpost",
-            Auditor.Check, stdout, stderr));
+            Auditor.Check, stdout, stderr, stderrIsTerminal));
         root.Subcommands.Add(AuditCommand("simulate-load",
             "Predict what the module loader prints and decides when the modules are insmod-ed in dependency order on a fresh boot: taints, Unknown symbol, the GPL-shim refusal, taint inheritance, namespace refusal, symbol versions.",
             "  exportaudit simulate-load --kernel samples/kernels/hmm-4.19-before.yaml samples/modules\n" +
             "  exportaudit simulate-load --kernel /usr/src/linux-headers-6.1.0-26-amd64 shim.yaml prop.yaml --format json",
-            Auditor.SimulateLoad, stdout, stderr));
+            Auditor.SimulateLoad, stdout, stderr, stderrIsTerminal));
         return root;
     }
 
     private static Command AuditCommand(string name, string description, string examples,
-        Func<IReadOnlyList<string>, IReadOnlyList<string>, AuditResult> audit, TextWriter stdout, TextWriter stderr)
+        Func<AuditRequest, AuditResult> audit, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
     {
         var kernel = new Option<string[]>("--kernel", "-k")
         {
-            Description = "Kernel symbol source: Module.symvers, a directory holding one (kernel build or headers dir, its .config is read too), or a YAML kernel model. Repeat to merge sources as modpost merges vmlinux, Module.symvers and KBUILD_EXTRA_SYMBOLS.",
+            Description = "Kernel symbol source: Module.symvers, a directory holding one (kernel build or headers dir; its .config is read too), vmlinux, a module, a /lib/modules tree, or a YAML kernel model. Repeat to merge sources as modpost merges vmlinux, Module.symvers and KBUILD_EXTRA_SYMBOLS. Optional when an INPUT tree has build/Module.symvers.",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
-            Required = true,
         };
         var format = new Option<string[]>("--format", "-f")
         {
@@ -90,14 +89,19 @@ public static class ExportAuditCommand
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads (default: processor count). Output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var noProgress = new Option<bool>("--no-progress") { Description = "Never show progress (it is shown only when stderr is a terminal)." };
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors, for bug reports." };
+        var maxSize = new Option<long>("--max-module-size")
+        {
+            Description = "Largest module accepted, compressed or decompressed, in bytes (default 1 GiB): a bound for compression bombs.",
+            DefaultValueFactory = _ => ExportAudit.Ingest.Compression.ModuleDecompressor.DefaultLimit,
+        };
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "Module manifests (YAML), or directories of them.",
+            Description = "Modules (.ko, module .o, .ko.xz/.zst/.gz), module manifests (YAML), or directories of them: a /lib/modules/VERSION tree, a kbuild output directory (modules.order is kept).",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var command = new Command(name, description + "\n\nExamples:\n" + examples)
         {
-            kernel, format, output, failOn, jobs, noProgress, verbose, inputs,
+            kernel, format, output, failOn, jobs, noProgress, verbose, maxSize, inputs,
         };
         command.SetAction(parse =>
         {
@@ -111,11 +115,26 @@ public static class ExportAuditCommand
                 stderr.WriteLine("exportaudit: --jobs must be at least 1");
                 return ExitUsageOrInput;
             }
+            if (parse.GetValue(maxSize) < 1)
+            {
+                stderr.WriteLine("exportaudit: --max-module-size must be at least 1");
+                return ExitUsageOrInput;
+            }
             Severities.TryParse(parse.GetValue(failOn)!, out var threshold);
-            var result = audit(parse.GetValue(kernel)!, parse.GetValue(inputs) ?? []);
+            var showProgress = stderrIsTerminal && !parse.GetValue(noProgress);
+            var result = ProgressDisplay.Run(showProgress, progress => audit(
+                new AuditRequest(parse.GetValue(kernel) ?? [], parse.GetValue(inputs) ?? [])
+                {
+                    Read = new ExportAudit.Ingest.ReadOptions { Jobs = parse.GetValue(jobs), MaxModuleBytes = parse.GetValue(maxSize), Progress = progress },
+                }));
             foreach (var error in result.InputErrors)
             {
                 stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
+            }
+            if (result.Kernels.Count == 0 && !result.HasInputErrors)
+            {
+                stderr.WriteLine("exportaudit: no kernel symbols: give --kernel (Module.symvers, a headers directory, vmlinux, a /lib/modules tree or a kernel model)");
+                return ExitUsageOrInput;
             }
             var writeFailed = false;
             foreach (var target in targets)

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ExportAudit.Cli;
 
-return ExportAuditCommand.Run(args, Console.Out, Console.Error);
+return ExportAuditCommand.Run(args, Console.Out, Console.Error, stderrIsTerminal: !Console.IsErrorRedirected);

@@ -41,9 +41,33 @@ if [ ! -f "$headers_dir/Module.symvers" ]; then
   exit 1
 fi
 
+# The image built from the same source with the same ABI: its modules are what the headers'
+# Module.symvers describes (the -unsigned package: the same modules without signatures).
+image_pkg="${abi_pkg/linux-headers-/linux-image-}-unsigned"
+image_dir="$CACHE/debian/${image_pkg}_${headers_version}"
+if [ ! -f "$image_dir/.unpacked" ]; then
+  echo "fetch-testdata: downloading $image_pkg $headers_version" >&2
+  rm -rf "$image_dir" && mkdir -p "$image_dir/deb"
+  (cd "$image_dir/deb" && apt-get download -qq "$image_pkg=$headers_version" >&2) || {
+    $SUDO apt-get update -qq >&2
+    (cd "$image_dir/deb" && apt-get download -qq "$image_pkg=$headers_version" >&2)
+  }
+  dpkg -x "$image_dir"/deb/*.deb "$image_dir/root"
+  rm -rf "$image_dir/deb"
+  touch "$image_dir/.unpacked"
+fi
+modules_dir=$(ls -d "$image_dir"/root/lib/modules/*/ 2>/dev/null | head -1)
+modules_dir="${modules_dir%/}"
+if [ -z "$modules_dir" ]; then
+  echo "fetch-testdata: no lib/modules in $image_pkg" >&2
+  exit 1
+fi
+
 cat > "$CACHE/env" <<ENV
 EXPORTAUDIT_HEADERS_DIR=$headers_dir
 EXPORTAUDIT_HEADERS_PACKAGE=$abi_pkg
 EXPORTAUDIT_HEADERS_VERSION=$headers_version
+EXPORTAUDIT_IMAGE_PACKAGE=$image_pkg
+EXPORTAUDIT_MODULES_DIR=$modules_dir
 ENV
-echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir" >&2
+echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir; $image_pkg at $modules_dir" >&2

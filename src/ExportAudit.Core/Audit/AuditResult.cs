@@ -21,6 +21,9 @@ public sealed record AuditResult(
     /// <summary>Findings in the kernel's own output order (modpost's).</summary>
     public IReadOnlyList<Finding> KernelOrderFindings { get; } = Findings.OrderBy(f => f.Order).ToArray();
 
+    /// <summary>Modules built into vmlinux, from a tree's modules.builtin(.modinfo).</summary>
+    public IReadOnlyList<BuiltinModule> Builtins { get; init; } = [];
+
     public bool HasInputErrors => InputErrors.Any(e => e.Severity == Severity.Error);
 
     public int Count(Severity severity) => Findings.Count(f => f.Severity == severity);

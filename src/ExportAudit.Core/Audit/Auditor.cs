@@ -7,6 +7,12 @@ using ExportAudit.Model;
 
 namespace ExportAudit.Audit;
 
+/// <summary>What to audit: the kernel sources (--kernel), the inputs, and how to read them.</summary>
+public sealed record AuditRequest(IReadOnlyList<string> Kernels, IReadOnlyList<string> Inputs)
+{
+    public ReadOptions Read { get; init; } = new();
+}
+
 /// <summary>
 /// The library's entry point: read the kernel sources and the input modules, merge the symbol table as
 /// modpost does, run a command's checks. The CLI only wires options to this.
@@ -14,44 +20,59 @@ namespace ExportAudit.Audit;
 public static class Auditor
 {
     /// <summary>`check`: modpost's build-time checks.</summary>
-    public static AuditResult Check(IReadOnlyList<string> kernels, IReadOnlyList<string> inputs)
+    public static AuditResult Check(AuditRequest request)
     {
-        var (errors, sources, modules, table, _) = Read(kernels, inputs);
-        var kernelKeys = sources.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
-        var findings = ModpostChecks.Run(new BuildContext(table, table.HasModversions), modules, kernelKeys).ToList();
-        return Finish("check", errors, sources, table, modules, findings, null);
+        var input = Read(request);
+        var kernelKeys = input.Sources.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
+        var findings = ModpostChecks.Run(new BuildContext(input.Table, input.Table.HasModversions), input.Modules, kernelKeys).ToList();
+        return Finish("check", input, input.Table, findings, null);
     }
 
     /// <summary>`simulate-load`: what the module loader would print and decide, module by module.</summary>
-    public static AuditResult SimulateLoad(IReadOnlyList<string> kernels, IReadOnlyList<string> inputs)
+    public static AuditResult SimulateLoad(AuditRequest request)
     {
-        var (errors, sources, modules, _, traits) = Read(kernels, inputs);
+        var input = Read(request);
         // The loader sees the kernel's exports; the inputs' own exports appear as each one loads.
         var kernelOnly = new SymbolTableBuilder();
-        foreach (var source in sources)
+        foreach (var source in input.Sources)
         {
             kernelOnly.AddRange(source.Exports, source.Path);
         }
         var kernelTable = kernelOnly.Build();
-        var simulator = new LoadSimulator(kernelTable, traits);
-        var loads = simulator.LoadAll(modules);
-        return Finish("simulate-load", errors, sources, kernelTable, modules, simulator.Findings.ToList(), loads);
+        var simulator = new LoadSimulator(kernelTable, input.Traits);
+        var loads = simulator.LoadAll(input.Modules);
+        return Finish("simulate-load", input, kernelTable, simulator.Findings.ToList(), loads);
     }
 
-    private static (InputErrors, List<KernelSource>, IReadOnlyList<KernelModule>, SymbolTable, KernelTraits) Read(
-        IReadOnlyList<string> kernels, IReadOnlyList<string> inputs)
+    private sealed record ReadResult(
+        InputErrors Errors, List<KernelSource> Sources, IReadOnlyList<KernelModule> Modules,
+        IReadOnlyList<BuiltinModule> Builtins, SymbolTable Table, KernelTraits Traits);
+
+    private static ReadResult Read(AuditRequest request)
     {
         var errors = new InputErrors();
-        var loader = new InputLoader(errors);
+        var loader = new InputLoader(errors, request.Read);
         var sources = new List<KernelSource>();
-        foreach (var path in kernels)
+        foreach (var path in request.Kernels)
         {
             if (loader.LoadKernel(path) is { } source)
             {
                 sources.Add(source);
             }
         }
-        var modules = loader.LoadModules(inputs);
+        var inputs = loader.LoadModules(request.Inputs);
+        // A /lib/modules tree given as INPUT brings its build/Module.symvers: the kernel it was built for,
+        // used when no --kernel was given.
+        if (request.Kernels.Count == 0)
+        {
+            foreach (var symvers in inputs.ImpliedSymvers.Distinct(StringComparer.Ordinal))
+            {
+                if (loader.LoadKernel(symvers) is { } source)
+                {
+                    sources.Add(source);
+                }
+            }
+        }
         // modpost's reading order: the dumps (vmlinux, Module.symvers, KBUILD_EXTRA_SYMBOLS), then the objects.
         var builder = new SymbolTableBuilder(externalBuild: true);
         var traits = KernelTraits.Unknown;
@@ -60,23 +81,22 @@ public static class Auditor
             builder.AddRange(source.Exports, source.Path);
             traits = traits.Merge(source.Traits);
         }
-        foreach (var module in modules)
+        foreach (var module in inputs.Modules)
         {
             builder.AddRange(module.Exports, ModpostChecks.SourceKey(module));
         }
-        return (errors, sources, modules, builder.Build(), traits);
+        return new ReadResult(errors, sources, inputs.Modules, inputs.Builtins, builder.Build(), traits);
     }
 
-    private static AuditResult Finish(string command, InputErrors errors, List<KernelSource> sources, SymbolTable table,
-        IReadOnlyList<KernelModule> modules, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)
+    private static AuditResult Finish(string command, ReadResult input, SymbolTable table, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)
     {
-        var inputErrors = errors.Snapshot();
+        var inputErrors = input.Errors.Snapshot();
         foreach (var error in inputErrors.Where(e => e.Severity == Severity.Error))
         {
             findings.Add(new Finding(InputRules.Unreadable, Severity.Error, error.Path, null, null, null, error.Message,
                 new Evidence { ModulePath = error.Path })
             { Location = new Site(error.Path, error.Line), Order = long.MaxValue });
         }
-        return new AuditResult(command, sources, table, modules, findings, inputErrors, loads);
+        return new AuditResult(command, input.Sources, table, input.Modules, findings, inputErrors, loads) { Builtins = input.Builtins };
     }
 }

@@ -1,22 +1,38 @@
 using System.Text;
 using ExportAudit.Diagnostics;
+using ExportAudit.Ingest.Compression;
 using ExportAudit.Ingest.Config;
+using ExportAudit.Ingest.Elf;
 using ExportAudit.Ingest.KernelModels;
 using ExportAudit.Ingest.Manifest;
 using ExportAudit.Ingest.Symvers;
+using ExportAudit.Ingest.Tree;
 using ExportAudit.Ingest.Yaml;
 using ExportAudit.Model;
 
 namespace ExportAudit.Ingest;
 
+/// <summary>Options for reading inputs.</summary>
+public sealed record ReadOptions
+{
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    /// <summary>Largest module file, or decompressed module, accepted.</summary>
+    public long MaxModuleBytes { get; init; } = ModuleDecompressor.DefaultLimit;
+    /// <summary>Called with (done, total) as module files are read, from any thread.</summary>
+    public Action<int, int>? Progress { get; init; }
+}
+
+/// <summary>Everything the INPUT arguments held.</summary>
+public sealed record InputSet(IReadOnlyList<KernelModule> Modules, IReadOnlyList<BuiltinModule> Builtins, IReadOnlyList<string> ImpliedSymvers);
+
 /// <summary>
 /// Turns command-line paths into kernel sources and modules. Inputs are recognised by content, not by
-/// trusting names: a symvers by its rows, YAML by what its top level holds. Anything unreadable becomes an
-/// <see cref="InputError"/> and the rest is still read.
+/// trusting names: ELF and compressed modules by magic bytes, a symvers by its rows, YAML by what its top
+/// level holds. Anything unreadable becomes an <see cref="InputError"/> and the rest is still read.
 /// </summary>
-public sealed class InputLoader(InputErrors errors)
+public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
 {
-    private static readonly string[] YamlExtensions = [".yaml", ".yml"];
+    private readonly ReadOptions _options = options ?? new ReadOptions();
 
     public KernelSource? LoadKernel(string path)
     {
@@ -24,15 +40,7 @@ public sealed class InputLoader(InputErrors errors)
         {
             if (Directory.Exists(path))
             {
-                var symvers = System.IO.Path.Combine(path, "Module.symvers");
-                if (!File.Exists(symvers))
-                {
-                    throw new InputException(path, null, "no Module.symvers in this directory (expected a kernel build or headers directory)");
-                }
-                var config = System.IO.Path.Combine(path, ".config");
-                var traits = File.Exists(config) ? KernelConfigReader.Read(config) : KernelTraits.Unknown;
-                var file = SymversReader.Read(symvers, errors);
-                return new KernelSource(symvers, "symvers", file.Exports, traits, null);
+                return LoadKernelDirectory(path);
             }
             if (!File.Exists(path))
             {
@@ -41,12 +49,20 @@ public sealed class InputLoader(InputErrors errors)
             var head = ReadHead(path);
             if (head.Length == 0 || SymversDetector.LooksLikeSymvers(head))
             {
-                var file = SymversReader.Read(path, errors);
-                var config = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? ".", ".config");
-                var traits = File.Exists(config) ? KernelConfigReader.Read(config) : KernelTraits.Unknown;
-                return new KernelSource(path, "symvers", file.Exports, traits, null);
+                return LoadSymvers(path);
             }
-            if (IsYamlName(path))
+            if (ElfView.HasMagic(head) || ModuleDecompressor.Detect(head) != CompressionKind.None)
+            {
+                using var bytes = OpenModuleBytes(path);
+                var elf = new ElfView(path, bytes.Span);
+                if (elf.Type == ElfView.ET_REL)
+                {
+                    var module = ElfModuleReader.Read(path, bytes.Span, ModuleNames.FromObjectPath(path), 0);
+                    return new KernelSource(path, "module", module.Exports, KernelTraits.Unknown, null);
+                }
+                return new KernelSource(path, "vmlinux", VmlinuxReader.Read(path, bytes.Span), KernelTraits.Unknown, null);
+            }
+            if (ModuleTree.IsManifestFileName(path))
             {
                 var documents = LoadYaml(path);
                 if (documents.Count == 1 && KernelModelReader.IsModel(documents[0]))
@@ -57,7 +73,7 @@ public sealed class InputLoader(InputErrors errors)
                 throw new InputException(path, documents.Count > 0 ? documents[0].Line : 1,
                     "not a kernel model (a YAML kernel model has a top-level 'kernel:' field)");
             }
-            throw new InputException(path, null, "not a kernel source: expected Module.symvers, a directory holding one, or a YAML kernel model");
+            throw new InputException(path, null, "not a kernel source: expected Module.symvers, vmlinux, a module, a directory holding one, or a YAML kernel model");
         }
         catch (InputException e)
         {
@@ -70,50 +86,155 @@ public sealed class InputLoader(InputErrors errors)
         return null;
     }
 
-    /// <summary>Reads every INPUT in order; directories are walked in ordinal name order, so the result never depends on the file system.</summary>
-    public IReadOnlyList<KernelModule> LoadModules(IEnumerable<string> inputs)
+    private KernelSource LoadKernelDirectory(string path)
     {
-        var modules = new List<KernelModule>();
-        var index = 0;
+        var symvers = Path.Combine(path, "Module.symvers");
+        if (File.Exists(symvers))
+        {
+            var source = LoadSymvers(symvers);
+            return source;
+        }
+        // An installed tree: its modules' exports, plus vmlinux's from build/Module.symvers when it is there.
+        var listing = ModuleTree.List(path, errors);
+        if (listing.Modules.Count == 0 && listing.Symvers is null)
+        {
+            throw new InputException(path, null, "no Module.symvers and no modules in this directory (expected a kernel build, headers or /lib/modules directory)");
+        }
+        var exports = new List<Export>();
+        var traits = KernelTraits.Unknown;
+        if (listing.Symvers is { } treeSymvers)
+        {
+            var source = LoadSymvers(treeSymvers);
+            exports.AddRange(source.Exports);
+            traits = source.Traits;
+        }
+        foreach (var module in ReadModuleFiles(listing.Modules))
+        {
+            exports.AddRange(module.Exports);
+        }
+        return new KernelSource(path, "tree", exports, traits, null);
+    }
+
+    private KernelSource LoadSymvers(string path)
+    {
+        var file = SymversReader.Read(path, errors);
+        var config = Path.Combine(Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".", ".config");
+        var traits = File.Exists(config) ? KernelConfigReader.Read(config) : KernelTraits.Unknown;
+        return new KernelSource(path, "symvers", file.Exports, traits, null);
+    }
+
+    /// <summary>
+    /// Reads every INPUT: module files (.ko, module .o, compressed), manifests, and directories of them or
+    /// whole trees. Files are read in parallel; the result keeps input order (modules.order inside a tree).
+    /// </summary>
+    public InputSet LoadModules(IEnumerable<string> inputs)
+    {
+        var entries = new List<object>(); // ModuleFileEntry or manifest path, in input order
+        var builtins = new List<BuiltinModule>();
+        var symvers = new List<string>();
         foreach (var input in inputs)
         {
             if (Directory.Exists(input))
             {
-                var files = Directory.EnumerateFiles(input, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
-                    .Where(IsYamlName)
-                    .Select(p => p.Replace('\\', '/'))
-                    .Order(StringComparer.Ordinal)
-                    .ToArray();
-                if (files.Length == 0)
+                var listing = ModuleTree.List(input, errors);
+                if (listing.Modules.Count == 0 && listing.Manifests.Count == 0)
                 {
-                    errors.Error(input, null, "no module manifests (*.yaml, *.yml) in this directory");
+                    errors.Error(input, null, "no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz) or manifests (*.yaml) in this directory");
                 }
-                foreach (var file in files)
+                entries.AddRange(listing.Modules);
+                entries.AddRange(listing.Manifests);
+                builtins.AddRange(listing.Builtins);
+                if (listing.Symvers is { } s)
                 {
-                    LoadModuleFile(file, modules, ref index);
+                    symvers.Add(s);
                 }
             }
             else if (File.Exists(input))
             {
-                LoadModuleFile(input, modules, ref index);
+                entries.Add(ModuleTree.IsManifestFileName(input) ? input : new ModuleFileEntry(input, ModuleNames.FromObjectPath(input)));
             }
             else
             {
                 errors.Error(input, null, "no such file or directory");
             }
         }
-        return modules;
+
+        var results = new IReadOnlyList<KernelModule>[entries.Count];
+        var binaries = entries.Select((e, i) => (e, i)).Where(x => x.e is ModuleFileEntry).ToArray();
+        var done = 0;
+        Parallel.For(0, binaries.Length, new ParallelOptions { MaxDegreeOfParallelism = _options.Jobs }, k =>
+        {
+            var (entry, index) = binaries[k];
+            var module = ReadModuleFile((ModuleFileEntry)entry);
+            results[index] = module is null ? [] : [module];
+            _options.Progress?.Invoke(Interlocked.Increment(ref done), binaries.Length);
+        });
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i] is string manifest)
+            {
+                results[i] = LoadManifestFile(manifest);
+            }
+        }
+        var modules = new List<KernelModule>();
+        foreach (var module in results.SelectMany(r => r))
+        {
+            modules.Add(module with { InputIndex = modules.Count });
+        }
+        return new InputSet(modules, builtins, symvers);
     }
 
-    private void LoadModuleFile(string path, List<KernelModule> modules, ref int index)
+    private List<KernelModule> ReadModuleFiles(IReadOnlyList<ModuleFileEntry> files)
+    {
+        var results = new KernelModule?[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = _options.Jobs }, i => results[i] = ReadModuleFile(files[i]));
+        return results.Where(m => m is not null).ToList()!;
+    }
+
+    private KernelModule? ReadModuleFile(ModuleFileEntry entry)
+    {
+        try
+        {
+            using var bytes = OpenModuleBytes(entry.Path);
+            var crcs = entry.Path.EndsWith(".o", StringComparison.Ordinal) ? KbuildCrcs.ForObject(entry.Path) : null;
+            return ElfModuleReader.Read(entry.Path, bytes.Span, entry.ModpostName, 0, crcs);
+        }
+        catch (InputException e)
+        {
+            errors.Add(e.Error);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Error(entry.Path, null, e.Message);
+        }
+        return null;
+    }
+
+    /// <summary>The module's ELF bytes, decompressed when its magic says xz, zstd or gzip.</summary>
+    private FileBytes OpenModuleBytes(string path)
+    {
+        var bytes = FileBytes.Open(path, _options.MaxModuleBytes);
+        var kind = ModuleDecompressor.Detect(bytes.Span);
+        if (kind == CompressionKind.None)
+        {
+            return bytes;
+        }
+        using (bytes)
+        {
+            var (buffer, length) = ModuleDecompressor.Decompress(path, bytes.Span, kind, _options.MaxModuleBytes);
+            return FileBytes.FromArray(buffer, length);
+        }
+    }
+
+    private IReadOnlyList<KernelModule> LoadManifestFile(string path)
     {
         try
         {
             var documents = LoadYaml(path);
             if (documents.Count > 0 && documents.All(d => d is YScalar { IsNull: true } || ManifestReader.IsManifest(d)))
             {
-                modules.AddRange(ManifestReader.Read(path, documents, errors, ref index));
-                return;
+                var index = 0;
+                return ManifestReader.Read(path, documents, errors, ref index);
             }
             if (documents.Count == 1 && KernelModelReader.IsModel(documents[0]))
             {
@@ -130,6 +251,7 @@ public sealed class InputLoader(InputErrors errors)
         {
             errors.Error(path, null, e.Message);
         }
+        return [];
     }
 
     private static IReadOnlyList<YNode> LoadYaml(string path)
@@ -150,9 +272,6 @@ public sealed class InputLoader(InputErrors errors)
         }
         return YamlTree.LoadAll(path, new StringReader(text));
     }
-
-    private static bool IsYamlName(string path) =>
-        YamlExtensions.Any(ext => path.EndsWith(ext, StringComparison.OrdinalIgnoreCase));
 
     private static byte[] ReadHead(string path)
     {

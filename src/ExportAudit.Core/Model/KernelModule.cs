@@ -1,7 +1,9 @@
 namespace ExportAudit.Model;
 
 /// <summary>An undefined symbol of a module, in symbol-table order.</summary>
-public sealed record Import(string Name, bool Weak = false);
+/// <param name="ArchRegister">A SPARC register declaration (STT_SPARC_REGISTER): undefined in the symbol table, but
+/// neither modpost nor the loader resolves it.</param>
+public sealed record Import(string Name, bool Weak = false, bool ArchRegister = false);
 
 /// <summary>What a module's __versions section says, when it is known.</summary>
 public enum VersionsState
@@ -36,6 +38,10 @@ public sealed record KernelModule
     /// <summary>Whether the module carries a signature; null when unknown.</summary>
     public bool? Signed { get; init; }
     public string? Vermagic { get; init; }
+    /// <summary>ELF e_machine of a binary (0 for manifests): some undefined names are ignored per architecture.</summary>
+    public ushort Machine { get; init; }
+    /// <summary>Every .modinfo key=value of a binary, in order (empty for manifests).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Modinfo { get; init; } = [];
     /// <summary>Where the module's description was read (manifest file and line, or the binary).</summary>
     public required Site ReadFrom { get; init; }
     /// <summary>Position among the inputs: modules.order or command-line order. Ties in load order use it.</summary>

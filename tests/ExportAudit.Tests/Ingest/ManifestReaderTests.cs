@@ -12,7 +12,7 @@ public class ManifestReaderTests
         using var dir = new TempDir();
         var path = dir.Write("m.yaml", yaml);
         var errors = new InputErrors();
-        var modules = new InputLoader(errors).LoadModules([path]);
+        var modules = new InputLoader(errors).LoadModules([path]).Modules;
         return (modules, errors.Snapshot().Select(e => e with { Path = "m.yaml" }).ToArray());
     }
 
@@ -142,7 +142,7 @@ public class ManifestReaderTests
         dir.Write("a/z.yml", "module: az\n");
         dir.Write("README.txt", "not a manifest");
         var errors = new InputErrors();
-        var modules = new InputLoader(errors).LoadModules([dir.Path]);
+        var modules = new InputLoader(errors).LoadModules([dir.Path]).Modules;
         Assert.Empty(errors.Snapshot());
         Assert.Equal(["az", "b"], modules.Select(m => m.Name));
     }

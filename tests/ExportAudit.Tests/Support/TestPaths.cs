@@ -9,6 +9,18 @@ public static class TestPaths
 
     public static string Sample(params string[] parts) => Path.Combine([Samples, .. parts]);
 
+    /// <summary>../shared/corpus beside the repository (kmod's cross-architecture test modules).</summary>
+    public static string Corpus(params string[] parts)
+    {
+        var dir = new DirectoryInfo(RepoRoot);
+        while (dir is not null && !Directory.Exists(Path.Combine(dir.FullName, "shared", "corpus")))
+        {
+            dir = dir.Parent;
+        }
+        var corpus = dir is null ? Path.Combine(RepoRoot, "..", "shared", "corpus") : Path.Combine(dir.FullName, "shared", "corpus");
+        return Path.Combine([corpus, .. parts]);
+    }
+
     private static string FindRepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -35,6 +47,9 @@ public static class RealData
     public static string HeadersDir => Get("EXPORTAUDIT_HEADERS_DIR");
 
     public static string HeadersSymvers => Path.Combine(HeadersDir, "Module.symvers");
+
+    /// <summary>/lib/modules/VERSION of Debian's image package of the same ABI as the headers, unpacked.</summary>
+    public static string ModulesDir => Get("EXPORTAUDIT_MODULES_DIR");
 
     private static string Get(string key)
     {

@@ -70,6 +70,28 @@ public static class ModpostChecks
         return findings;
     }
 
+    /// <summary>modpost's ignore_undef_symbol(): names the final link or the architecture resolves.</summary>
+    public static bool IgnoredUndefined(ushort machine, string name)
+    {
+        if (name is "__this_module" or "_GLOBAL_OFFSET_TABLE_")
+        {
+            return true;
+        }
+        return machine switch
+        {
+            Ingest.Elf.ElfView.EM_PPC => name.StartsWith("_restgpr_", StringComparison.Ordinal) || name.StartsWith("_savegpr_", StringComparison.Ordinal)
+                || name.StartsWith("_rest32gpr_", StringComparison.Ordinal) || name.StartsWith("_save32gpr_", StringComparison.Ordinal)
+                || name.StartsWith("_restvr_", StringComparison.Ordinal) || name.StartsWith("_savevr_", StringComparison.Ordinal),
+            Ingest.Elf.ElfView.EM_PPC64 => name.StartsWith("_restgpr0_", StringComparison.Ordinal) || name.StartsWith("_savegpr0_", StringComparison.Ordinal)
+                || name.StartsWith("_restgpr1_", StringComparison.Ordinal) || name.StartsWith("_savegpr1_", StringComparison.Ordinal)
+                || name.StartsWith("_restfpr_", StringComparison.Ordinal) || name.StartsWith("_savefpr_", StringComparison.Ordinal)
+                || name.StartsWith("_restvr_", StringComparison.Ordinal) || name.StartsWith("_savevr_", StringComparison.Ordinal)
+                || name == ".TOC.",
+            Ingest.Elf.ElfView.EM_S390 => name.StartsWith("__s390_indirect_jump_r", StringComparison.Ordinal),
+            _ => false,
+        };
+    }
+
     /// <summary>The symbol-table key the input module's own exports were added under.</summary>
     public static string SourceKey(KernelModule module) => "input:" + module.ReadFrom;
 
@@ -82,7 +104,7 @@ public static class ModpostChecks
     {
         foreach (var import in module.Imports)
         {
-            if (import.Name is "__this_module" or "_GLOBAL_OFFSET_TABLE_")
+            if (import.ArchRegister || IgnoredUndefined(module.Machine, import.Name))
             {
                 continue;
             }

@@ -71,6 +71,10 @@ public sealed class LoadSimulator
         var errno = 0;
         foreach (var import in module.Imports)
         {
+            if (import.ArchRegister)
+            {
+                continue; // the SPARC loader turns register declarations into absolute symbols
+            }
             var result = ResolveSymbol(state, import, inputNames);
             if (result != 0)
             {
