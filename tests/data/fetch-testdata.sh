@@ -2,7 +2,10 @@
 # Installs and locates the real data the test suite uses, resolving versions at run time:
 #   - linux-headers-amd64 (Debian's current one): Module.symvers, .config and kbuild, whose modpost is
 #     the oracle for modules the tests build;
-#   - gcc/make (kbuild), binutils (nm, objdump) and kmod (modinfo): the oracles for module facts.
+#   - the linux-image-<abi>-amd64-unsigned package of the same ABI and version, unpacked into the cache:
+#     4,000+ real modules, and the vmlinuz the load-time tests boot under qemu;
+#   - gcc/make (kbuild), binutils (nm, objdump, readelf), kmod (modinfo): the oracles for module facts;
+#   - qemu-system-x86, busybox-static, cpio: the real loader.
 # Writes the resolved paths to $CACHE/env, which the tests read. Safe to run again: apt does nothing
 # when the packages are there, and nothing is downloaded twice.
 set -euo pipefail
@@ -16,6 +19,11 @@ command -v gcc >/dev/null || need_pkgs+=(gcc)
 command -v nm >/dev/null || need_pkgs+=(binutils)
 command -v modinfo >/dev/null || need_pkgs+=(kmod)
 command -v xz >/dev/null || need_pkgs+=(xz-utils)
+# The load-time oracle: Debian's kernel under qemu, with a busybox initramfs and a static insmod helper.
+command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
+[ -x /bin/busybox ] && /bin/busybox --help 2>&1 | grep -q 'static' || dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
+command -v cpio >/dev/null || need_pkgs+=(cpio)
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(libc6-dev)
 if ! dpkg -s linux-headers-amd64 >/dev/null 2>&1; then
   need_pkgs+=(linux-headers-amd64)
 fi
