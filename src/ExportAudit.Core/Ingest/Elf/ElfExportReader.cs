@@ -8,7 +8,11 @@ public sealed record ElfSymbols(
     IReadOnlyList<Import> Undefined,
     IReadOnlyList<(string Name, ExportKind Kind, string? Namespace)> Exports,
     IReadOnlyDictionary<string, uint> Crcs,
-    bool HasCrcSections);
+    bool HasCrcSections,
+    ElfSectionIndex Sections);
+
+/// <summary>The sections a module reader needs, found in the same pass that classifies the export sections (-1: absent).</summary>
+public readonly record struct ElfSectionIndex(int Modinfo, int Versions, int ThisModule);
 
 /// <summary>
 /// Reads exports the ways kernels have stored them: <c>__ksymtab_SYM</c> symbols in <c>___ksymtab[_gpl]+SYM</c>
@@ -25,6 +29,8 @@ public static class ElfExportReader
         var roles = new Role[elf.SectionCount];
         var symtabIndex = -1;
         var hasCrc = false;
+        int modinfo = -1, versions = -1, thisModule = -1;
+        var names = elf.Data(elf.Section(elf.SectionNameTable));
         for (var i = 1; i < elf.SectionCount; i++)
         {
             var section = elf.Section(i);
@@ -32,8 +38,12 @@ public static class ElfExportReader
             {
                 symtabIndex = i;
             }
-            roles[i] = Classify(elf.SectionName(section));
+            var name = elf.CString(names, section.NameOffset, "section name");
+            roles[i] = Classify(name);
             hasCrc |= roles[i] == Role.Kcrctab;
+            if (name.SequenceEqual(".modinfo"u8)) modinfo = i;
+            else if (name.SequenceEqual("__versions"u8)) versions = i;
+            else if (name.SequenceEqual(".gnu.linkonce.this_module"u8)) thisModule = i;
         }
         if (symtabIndex < 0)
         {
@@ -61,7 +71,7 @@ public static class ElfExportReader
             {
                 if (sym.Binding is ElfSymbol.STB_GLOBAL or ElfSymbol.STB_WEAK)
                 {
-                    undefined.Add(new Import(ElfView.Text(name), sym.Binding == ElfSymbol.STB_WEAK, ArchRegister: sparc && sym.Type == 13 /* STT_SPARC_REGISTER */));
+                    undefined.Add(new Import(SymbolNames.Get(name), sym.Binding == ElfSymbol.STB_WEAK, ArchRegister: sparc && sym.Type == 13 /* STT_SPARC_REGISTER */));
                 }
                 continue;
             }
@@ -79,7 +89,7 @@ public static class ElfExportReader
                 };
                 if (kind is { } k)
                 {
-                    exports.Add((ElfView.Text(name["__ksymtab_"u8.Length..]), k, null));
+                    exports.Add((SymbolNames.Get(name["__ksymtab_"u8.Length..]), k, null));
                 }
             }
             else if (name.StartsWith("__kstrtabns_"u8))
@@ -90,7 +100,7 @@ public static class ElfExportReader
                 {
                     throw elf.Bad(-1, $"namespace of {ElfView.Text(name)} is not NUL-terminated");
                 }
-                namespaces[ElfView.Text(name["__kstrtabns_"u8.Length..])] = ElfView.Text(ns[..end]);
+                namespaces[SymbolNames.Get(name["__kstrtabns_"u8.Length..])] = SymbolNames.Get(ns[..end]);
             }
             else if (name.StartsWith("__crc_"u8))
             {
@@ -108,7 +118,7 @@ public static class ElfExportReader
                     }
                     crc = elf.R32(data);
                 }
-                crcs[ElfView.Text(name["__crc_"u8.Length..])] = crc;
+                crcs[SymbolNames.Get(name["__crc_"u8.Length..])] = crc;
             }
             else if (role == Role.ExportSymbol && name.StartsWith("__export_symbol_"u8))
             {
@@ -135,7 +145,7 @@ public static class ElfExportReader
                 exports[i] = (name, kind, fromStrtab);
             }
         }
-        return new ElfSymbols(undefined, exports, crcs, hasCrc);
+        return new ElfSymbols(undefined, exports, crcs, hasCrc, new ElfSectionIndex(modinfo, versions, thisModule));
     }
 
     // The bytes a symbol points at: section-relative in relocatable objects, an address in linked images.

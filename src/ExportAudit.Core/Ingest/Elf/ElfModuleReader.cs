@@ -23,15 +23,15 @@ public static class ElfModuleReader
             throw elf.Bad(16, $"not a relocatable object (ELF type {elf.Type}): modules are ET_REL");
         }
         var symbols = ElfExportReader.Read(elf);
-        var modinfoIndex = elf.FindSection(".modinfo"u8);
+        var modinfoIndex = symbols.Sections.Modinfo;
         var modinfo = modinfoIndex < 0 ? [] : Modinfo.Parse(elf.Data(elf.Section(modinfoIndex)));
-        var linked = elf.FindSection(".gnu.linkonce.this_module"u8) >= 0;
-        var versionsIndex = elf.FindSection("__versions"u8);
+        var linked = symbols.Sections.ThisModule >= 0;
+        var versionsIndex = symbols.Sections.Versions;
         var (versionsState, versions) = versionsIndex >= 0
             ? (VersionsState.Present, ReadVersions(elf, elf.Data(elf.Section(versionsIndex))))
             : (linked ? VersionsState.NoSection : VersionsState.Unknown, (IReadOnlyList<KeyValuePair<string, uint>>)[]);
 
-        var name = Modinfo.First(modinfo, "name") ?? ThisModuleName(elf) ?? NameFromPath(path);
+        var name = Modinfo.First(modinfo, "name") ?? ThisModuleName(elf, symbols.Sections.ThisModule) ?? NameFromPath(path);
         var exports = new List<Export>(symbols.Exports.Count);
         var readFrom = new Site(path, null);
         foreach (var (symbol, kind, ns) in symbols.Exports)
@@ -69,9 +69,8 @@ public static class ElfModuleReader
     /// and `struct list_head list` (offset 24 on 64-bit, 12 on 32-bit), as in every kernel since 2.6.
     /// Older modules have no name= in .modinfo, so this is the authority for them.
     /// </summary>
-    private static string? ThisModuleName(ElfView elf)
+    private static string? ThisModuleName(ElfView elf, int index)
     {
-        var index = elf.FindSection(".gnu.linkonce.this_module"u8);
         if (index < 0)
         {
             return null;
@@ -107,7 +106,7 @@ public static class ElfModuleReader
             {
                 throw elf.Bad(-1, $"__versions entry {o / entrySize} has no NUL-terminated name");
             }
-            versions.Add(new(ElfView.Text(name[..end]), crc));
+            versions.Add(new(SymbolNames.Get(name[..end]), crc));
         }
         return versions;
     }

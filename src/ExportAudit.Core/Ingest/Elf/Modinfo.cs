@@ -15,7 +15,7 @@ public static class Modinfo
                 var eq = entry.IndexOf((byte)'=');
                 if (eq > 0)
                 {
-                    entries.Add(new(ElfView.Text(entry[..eq]), ElfView.Text(entry[(eq + 1)..])));
+                    entries.Add(new(SymbolNames.Get(entry[..eq]), ElfView.Text(entry[(eq + 1)..])));
                 }
             }
             section = end < 0 ? default : section[(end + 1)..];
