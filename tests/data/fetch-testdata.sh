@@ -19,6 +19,7 @@ command -v gcc >/dev/null || need_pkgs+=(gcc)
 command -v nm >/dev/null || need_pkgs+=(binutils)
 command -v modinfo >/dev/null || need_pkgs+=(kmod)
 command -v xz >/dev/null || need_pkgs+=(xz-utils)
+command -v zstd >/dev/null || need_pkgs+=(zstd)
 # The load-time oracle: Debian's kernel under qemu, with a busybox initramfs and a static insmod helper.
 command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
 [ -x /bin/busybox ] && /bin/busybox --help 2>&1 | grep -q 'static' || dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
@@ -71,11 +72,43 @@ if [ -z "$modules_dir" ]; then
   exit 1
 fi
 
+# Debian's 6.12 kernel (bookworm-security/backports): its modules ship as .ko.xz. The image and the
+# headers of the ABI the linux-image-6.12-amd64 metapackage points at, unpacked, never installed.
+fetch_unpacked() { # package version -> directory with root/
+  local pkg=$1 version=$2 dir="$CACHE/debian/$1_$2"
+  if [ ! -f "$dir/.unpacked" ]; then
+    echo "fetch-testdata: downloading $pkg $version" >&2
+    rm -rf "$dir" && mkdir -p "$dir/deb"
+    (cd "$dir/deb" && apt-get download -qq "$pkg=$version" >&2 2>/dev/null) || {
+      $SUDO apt-get update -qq >&2
+      (cd "$dir/deb" && apt-get download -qq "$pkg=$version" >&2)
+    }
+    dpkg -x "$dir"/deb/*.deb "$dir/root"
+    rm -rf "$dir/deb"
+    touch "$dir/.unpacked"
+  fi
+  echo "$dir"
+}
+meta612=linux-image-6.12-amd64
+if apt-cache show "$meta612" >/dev/null 2>&1 || { $SUDO apt-get update -qq >&2 && apt-cache show "$meta612" >/dev/null 2>&1; }; then
+  version612=$(apt-cache policy "$meta612" | awk '/Candidate:/ {print $2}')
+  abi612=$(apt-cache show "$meta612=$version612" | awk -F': ' '/^Depends:/ {print $2}' | grep -o 'linux-image-6\.12[^ ,|]*-amd64' | head -1)
+  image612=$(fetch_unpacked "${abi612}-unsigned" "$version612")
+  headers612=$(fetch_unpacked "${abi612/linux-image-/linux-headers-}" "$version612")
+  modules612=$(ls -d "$image612"/root/lib/modules/*/ | head -1); modules612="${modules612%/}"
+  headers612_dir=$(dirname "$(find "$headers612/root" -name Module.symvers | head -1)")
+else
+  echo "fetch-testdata: no $meta612 in this apt source" >&2
+  exit 1
+fi
+
 cat > "$CACHE/env" <<ENV
 EXPORTAUDIT_HEADERS_DIR=$headers_dir
 EXPORTAUDIT_HEADERS_PACKAGE=$abi_pkg
 EXPORTAUDIT_HEADERS_VERSION=$headers_version
 EXPORTAUDIT_IMAGE_PACKAGE=$image_pkg
 EXPORTAUDIT_MODULES_DIR=$modules_dir
+EXPORTAUDIT_612_MODULES_DIR=$modules612
+EXPORTAUDIT_612_HEADERS_DIR=$headers612_dir
 ENV
 echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir; $image_pkg at $modules_dir" >&2

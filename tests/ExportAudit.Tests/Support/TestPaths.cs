@@ -51,6 +51,11 @@ public static class RealData
     /// <summary>/lib/modules/VERSION of Debian's image package of the same ABI as the headers, unpacked.</summary>
     public static string ModulesDir => Get("EXPORTAUDIT_MODULES_DIR");
 
+    /// <summary>Debian's 6.12 image (modules as .ko.xz) and the headers of the same ABI, unpacked.</summary>
+    public static string Modules612Dir => Get("EXPORTAUDIT_612_MODULES_DIR");
+
+    public static string Headers612Dir => Get("EXPORTAUDIT_612_HEADERS_DIR");
+
     private static string Get(string key)
     {
         if (Env.Value.TryGetValue(key, out var value) && (Directory.Exists(value) || File.Exists(value)))
