@@ -51,6 +51,12 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             {
                 return LoadSymvers(path);
             }
+            if (VmlinuzReader.IsBzImage(head))
+            {
+                using var image = FileBytes.Open(path, _options.MaxModuleBytes);
+                var (buffer, length) = VmlinuzReader.ExtractVmlinux(path, image.Span, _options.MaxModuleBytes);
+                return new KernelSource(path, "vmlinuz", VmlinuxReader.Read(path, buffer.AsSpan(0, length)), KernelTraits.Unknown, null);
+            }
             if (ElfView.HasMagic(head) || ModuleDecompressor.Detect(head) != CompressionKind.None)
             {
                 using var bytes = OpenModuleBytes(path);
@@ -276,7 +282,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
     private static byte[] ReadHead(string path)
     {
         using var stream = File.OpenRead(path);
-        var buffer = new byte[512];
+        var buffer = new byte[4096];
         var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         return buffer[..read];
     }

@@ -45,11 +45,13 @@ internal static unsafe partial class LibLzma
 
     public static bool IsAvailable => Available.Value;
 
-    public static (byte[] Buffer, int Length) Decode(string path, ReadOnlySpan<byte> input, long limit)
+    /// <param name="concatenated">Decode every stream of a file (modules); false stops at the end of the first one,
+    /// ignoring what follows (the payload of a bzImage is followed by other data).</param>
+    public static (byte[] Buffer, int Length) Decode(string path, ReadOnlySpan<byte> input, long limit, bool concatenated = true)
     {
         var stream = default(LzmaStream);
         // 256 MiB of decoder memory is far above what xz -9 needs for modules (kmod's own limit is lower).
-        var ret = StreamDecoder(&stream, 256UL << 20, LZMA_CONCATENATED);
+        var ret = StreamDecoder(&stream, 256UL << 20, concatenated ? LZMA_CONCATENATED : 0);
         if (ret != LZMA_OK)
         {
             throw new InputException(path, null, $"xz: liblzma could not start a decoder ({ret})");
