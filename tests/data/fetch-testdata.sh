@@ -102,6 +102,38 @@ else
   exit 1
 fi
 
+# Other architectures' real trees, for ELF32 little-endian (i386) and ELF64 big-endian (s390x): the image
+# and headers packages the flavour's metapackages point at, downloaded with apt lists of that architecture
+# kept in the cache (the system's apt configuration is not touched) and unpacked, never installed.
+fetch_foreign() { # arch image-meta -> "modules_dir headers_dir"
+  local arch=$1 meta=$2 lists="$CACHE/apt-$1/lists"
+  local opts=(-o "Dir::State::Lists=$lists" -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch" -o "Dir::Cache::archives=$CACHE/apt-$1/archives")
+  mkdir -p "$lists/partial" "$CACHE/apt-$1/archives/partial"
+  if [ -z "$(find "$lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+    # A mirror in mid-sync can fail one index; what was fetched is enough if the packages resolve below.
+    apt-get "${opts[@]}" -qq update >&2 || echo "fetch-testdata: apt update for $arch reported errors" >&2
+  fi
+  local version abi dir
+  version=$(apt-cache "${opts[@]}" policy "$meta" | awk '/Candidate:/ {print $2}')
+  abi=$(apt-cache "${opts[@]}" show "$meta=$version" | awk -F': ' '/^Depends:/ {print $2}' | grep -o 'linux-image-[0-9][^ ,|]*' | head -1)
+  for pkg in "$abi" "${abi/linux-image-/linux-headers-}"; do
+    dir="$CACHE/debian/${pkg}_${version}_${arch}"
+    if [ ! -f "$dir/.unpacked" ]; then
+      echo "fetch-testdata: downloading $pkg $version ($arch)" >&2
+      rm -rf "$dir" && mkdir -p "$dir/deb"
+      (cd "$dir/deb" && apt-get "${opts[@]}" download -qq "$pkg=$version" >&2)
+      dpkg -x "$dir"/deb/*.deb "$dir/root"
+      rm -rf "$dir/deb"
+      touch "$dir/.unpacked"
+    fi
+  done
+  local image="$CACHE/debian/${abi}_${version}_${arch}" headers="$CACHE/debian/${abi/linux-image-/linux-headers-}_${version}_${arch}"
+  local modules; modules=$(ls -d "$image"/root/lib/modules/*/ | head -1)
+  echo "${modules%/} $(dirname "$(find "$headers/root" -name Module.symvers | head -1)")"
+}
+read -r modules_s390x headers_s390x < <(fetch_foreign s390x linux-image-s390x)
+read -r modules_i386 headers_i386 < <(fetch_foreign i386 linux-image-686-pae)
+
 cat > "$CACHE/env" <<ENV
 EXPORTAUDIT_HEADERS_DIR=$headers_dir
 EXPORTAUDIT_HEADERS_PACKAGE=$abi_pkg
@@ -110,5 +142,9 @@ EXPORTAUDIT_IMAGE_PACKAGE=$image_pkg
 EXPORTAUDIT_MODULES_DIR=$modules_dir
 EXPORTAUDIT_612_MODULES_DIR=$modules612
 EXPORTAUDIT_612_HEADERS_DIR=$headers612_dir
+EXPORTAUDIT_S390X_MODULES_DIR=$modules_s390x
+EXPORTAUDIT_S390X_HEADERS_DIR=$headers_s390x
+EXPORTAUDIT_I386_MODULES_DIR=$modules_i386
+EXPORTAUDIT_I386_HEADERS_DIR=$headers_i386
 ENV
 echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir; $image_pkg at $modules_dir" >&2

@@ -56,6 +56,16 @@ public static class RealData
 
     public static string Headers612Dir => Get("EXPORTAUDIT_612_HEADERS_DIR");
 
+    /// <summary>A real Debian tree and its headers by name: amd64 (6.1), amd64-6.12 (.ko.xz), s390x (ELF64 big-endian), i386 (ELF32).</summary>
+    public static (string Modules, string Headers) Tree(string name) => name switch
+    {
+        "amd64" => (ModulesDir, HeadersDir),
+        "amd64-6.12" => (Modules612Dir, Headers612Dir),
+        "s390x" => (Get("EXPORTAUDIT_S390X_MODULES_DIR"), Get("EXPORTAUDIT_S390X_HEADERS_DIR")),
+        "i386" => (Get("EXPORTAUDIT_I386_MODULES_DIR"), Get("EXPORTAUDIT_I386_HEADERS_DIR")),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
     private static string Get(string key)
     {
         if (Env.Value.TryGetValue(key, out var value) && (Directory.Exists(value) || File.Exists(value)))
