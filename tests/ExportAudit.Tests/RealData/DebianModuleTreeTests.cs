@@ -34,6 +34,11 @@ public class DebianModuleTreeTests
         Assert.Equal(0, summary.GetProperty("errors").GetInt32());
         Assert.Equal(0, summary.GetProperty("warnings").GetInt32());
         Assert.Equal(0, summary.GetProperty("notes").GetInt32());
+        // modules.builtin.modinfo: the built-in modules and their licenses, as kmod's modinfo would show them.
+        var builtins = json.RootElement.GetProperty("builtin_modules").EnumerateArray().ToArray();
+        var builtinNames = File.ReadAllLines(Path.Combine(Support.RealData.ModulesDir, "modules.builtin")).Where(l => l.Length > 0).ToArray();
+        Assert.True(builtins.Length >= builtinNames.Length, $"{builtins.Length} built-in modules, modules.builtin lists {builtinNames.Length}");
+        Assert.Contains(builtins, b => b.GetProperty("licenses").GetArrayLength() > 0);
         var files = ModuleFiles().Length;
         Assert.True(files > 4000, $"only {files} modules in {Support.RealData.ModulesDir}");
         Assert.Equal(files, summary.GetProperty("modules").GetInt32());

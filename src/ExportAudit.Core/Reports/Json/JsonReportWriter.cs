@@ -60,6 +60,19 @@ public sealed class JsonReportWriter : IReportWriter
             }
             w.WriteEndArray();
 
+            if (result.Builtins.Count > 0)
+            {
+                w.WriteStartArray("builtin_modules");
+                foreach (var builtin in result.Builtins)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", builtin.Name);
+                    WriteStrings(w, "licenses", builtin.Licenses);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+
             if (result.Loads is { } loads)
             {
                 w.WriteStartArray("loads");
