@@ -1,8 +1,12 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using ExportAudit.Audit;
 using ExportAudit.Checks;
+using ExportAudit.Config;
+using ExportAudit.CustomRules;
 using ExportAudit.Diagnostics;
+using ExportAudit.Ingest;
+using ExportAudit.Ingest.Compression;
+using ExportAudit.Policy;
 using ExportAudit.Reports;
 
 namespace ExportAudit.Cli;
@@ -14,9 +18,10 @@ public static class ExportAuditCommand
     public const int ExitFindings = 1;
     public const int ExitUsageOrInput = 2;
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal = false)
+    /// <param name="workingDirectory">Where exportaudit.yaml discovery starts (the current directory unless a caller says).</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal = false, string? workingDirectory = null)
     {
-        var root = Build(stdout, stderr, stderrIsTerminal);
+        var root = Build(stdout, stderr, stderrIsTerminal, workingDirectory ?? Environment.CurrentDirectory);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -32,44 +37,61 @@ public static class ExportAuditCommand
         {
             return parse.Invoke(config);
         }
-        catch (Exception e) when (!IsVerbose(args))
+        catch (Exception e) when (!args.Contains("--verbose"))
         {
             stderr.WriteLine($"exportaudit: internal error: {e.Message} (run with --verbose for a stack trace to report)");
             return ExitUsageOrInput;
         }
     }
 
-    private static bool IsVerbose(string[] args) => args.Contains("--verbose");
-
-    private static RootCommand Build(TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr, bool stderrIsTerminal, string workingDirectory)
     {
         var root = new RootCommand(
             "Audits Linux kernel symbol exports for license compliance, with modpost's and the module loader's exact semantics.\n\n" +
             "Examples:\n" +
-            "  exportaudit check --kernel /usr/src/linux-headers-$(uname -r) module.yaml\n" +
+            "  exportaudit check --kernel /usr/src/linux-headers-$(uname -r) /lib/modules/$(uname -r)/updates\n" +
             "  exportaudit check --kernel samples/kernels/hmm-4.20-after.yaml samples/modules --format modpost\n" +
             "  exportaudit simulate-load --kernel samples/kernels/hmm-4.19-before.yaml samples/modules\n" +
-            "  exportaudit check --kernel Module.symvers --format json:report.json --format text mods/\n\n" +
+            "  exportaudit check --kernel Module.symvers --format sarif:report.sarif --format text mods/\n\n" +
             "Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error or unreadable input (wins over 1).");
+        var context = new CommandContext(stdout, stderr, stderrIsTerminal, workingDirectory);
         root.Subcommands.Add(AuditCommand("check",
-            "Run modpost's build-time checks: GPL-only symbols used by GPL-incompatible modules, namespaces not imported, unresolved symbols, exports without definition, missing licenses, clashes, missing CRCs.",
-            "  exportaudit check --kernel /usr/src/linux-headers-6.1.0-26-amd64 acme.yaml\n" +
-            "  exportaudit check --kernel samples/kernels/hmm-4.20-after.yaml samples/modules --format modpost",
-            Auditor.Check, stdout, stderr, stderrIsTerminal));
+            "Run modpost's build-time checks: GPL-only symbols used by GPL-incompatible modules, namespaces not imported, unresolved symbols, exports without definition, missing licenses, clashes, missing CRCs; then policies, waivers, the baseline and custom rules.",
+            "  exportaudit check --kernel /usr/src/linux-headers-6.1.0-26-amd64 acme.ko\n" +
+            "  exportaudit check --kernel samples/kernels/hmm-4.20-after.yaml samples/modules --format modpost\n" +
+            "  exportaudit check --policy rules/example-policy.yaml --baseline baseline.json --format sarif:out.sarif --format text",
+            Auditor.Check, context));
         root.Subcommands.Add(AuditCommand("simulate-load",
             "Predict what the module loader prints and decides when the modules are insmod-ed in dependency order on a fresh boot: taints, Unknown symbol, the GPL-shim refusal, taint inheritance, namespace refusal, symbol versions.",
             "  exportaudit simulate-load --kernel samples/kernels/hmm-4.19-before.yaml samples/modules\n" +
-            "  exportaudit simulate-load --kernel /usr/src/linux-headers-6.1.0-26-amd64 shim.yaml prop.yaml --format json",
-            Auditor.SimulateLoad, stdout, stderr, stderrIsTerminal));
+            "  exportaudit simulate-load --kernel /boot/vmlinuz-$(uname -r) --kernel /lib/modules/$(uname -r) vendor/*.ko --format json",
+            Auditor.SimulateLoad, context));
+        root.Subcommands.Add(RulesCommand(context));
         return root;
     }
 
-    private static Command AuditCommand(string name, string description, string examples,
-        Func<AuditRequest, AuditResult> audit, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
+    /// <summary>`rules`: every rule's ID, default severity, name and title, from the same descriptors the reports use.</summary>
+    private static Command RulesCommand(CommandContext ctx)
     {
+        var format = new Option<string>("--format", "-f") { Description = "text (default) or yaml (the rule pack rules/default-severities.yaml is this output).", DefaultValueFactory = _ => "text" };
+        format.AcceptOnlyFromAmong("text", "yaml");
+        var command = new Command("rules", "List every rule: ID, default severity, name and title.\n\nExamples:\n  exportaudit rules\n  exportaudit rules --format yaml > rules/default-severities.yaml") { format };
+        command.SetAction(parse =>
+        {
+            ctx.Stdout.Write(parse.GetValue(format) == "yaml" ? RuleTable.Yaml() : RuleTable.Text());
+            return ExitClean;
+        });
+        return command;
+    }
+
+    private sealed record CommandContext(TextWriter Stdout, TextWriter Stderr, bool StderrIsTerminal, string WorkingDirectory);
+
+    private static Command AuditCommand(string name, string description, string examples, Func<AuditRequest, AuditResult> audit, CommandContext ctx)
+    {
+        var stderr = ctx.Stderr;
         var kernel = new Option<string[]>("--kernel", "-k")
         {
-            Description = "Kernel symbol source: Module.symvers, a directory holding one (kernel build or headers dir; its .config is read too), vmlinux, a module, a /lib/modules tree, or a YAML kernel model. Repeat to merge sources as modpost merges vmlinux, Module.symvers and KBUILD_EXTRA_SYMBOLS. Optional when an INPUT tree has build/Module.symvers.",
+            Description = "Kernel symbol source: Module.symvers, a directory holding one (kernel build or headers dir; its .config is read too), vmlinux, /boot/vmlinuz, a module, a /lib/modules tree, or a YAML kernel model. Repeat to merge sources as modpost merges vmlinux, Module.symvers and KBUILD_EXTRA_SYMBOLS. Optional when an INPUT tree has build/Module.symvers or the config file names one.",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -80,11 +102,7 @@ public static class ExportAuditCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var output = new Option<string?>("--output", "-o") { Description = "Write the (single) --format to this file instead of stdout." };
-        var failOn = new Option<string>("--fail-on")
-        {
-            Description = "Lowest severity that makes the exit code 1: error, warning or note.",
-            DefaultValueFactory = _ => "error",
-        };
+        var failOn = new Option<string?>("--fail-on") { Description = "Lowest severity that makes the exit code 1: error (default), warning or note." };
         failOn.AcceptOnlyFromAmong("error", "warning", "note");
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads (default: processor count). Output never depends on it.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var noProgress = new Option<bool>("--no-progress") { Description = "Never show progress (it is shown only when stderr is a terminal)." };
@@ -92,8 +110,16 @@ public static class ExportAuditCommand
         var maxSize = new Option<long>("--max-module-size")
         {
             Description = "Largest module accepted, compressed or decompressed, in bytes (default 1 GiB): a bound for compression bombs.",
-            DefaultValueFactory = _ => ExportAudit.Ingest.Compression.ModuleDecompressor.DefaultLimit,
+            DefaultValueFactory = _ => ModuleDecompressor.DefaultLimit,
         };
+        var policy = new Option<string[]>("--policy") { Description = "A YAML policy (severities, deny/allow lists, namespace discipline, license deviations). Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var waivers = new Option<string[]>("--waivers") { Description = "A YAML file of waivers (module, symbol and/or rule, reason, owner, expires). Repeatable.", AllowMultipleArgumentsPerToken = false };
+        var baseline = new Option<string?>("--baseline") { Description = "Only findings not in this baseline fail the run." };
+        var writeBaseline = new Option<string?>("--write-baseline") { Description = "Record this run's findings as the baseline file." };
+        var rules = new Option<string?>("--rules") { Description = "A directory of custom rules (*.cs) to compile and run. This runs code: name only a directory you trust." };
+        var configOption = new Option<string?>("--config") { Description = $"Read this config file instead of looking for {ProjectConfig.FileName} upward from the current directory." };
+        var noConfig = new Option<bool>("--no-config") { Description = "Ignore config files." };
+        var today = new Option<string?>("--today") { Description = "The date waivers expire against (YYYY-MM-DD; default: today, UTC), for reproducible runs." };
         var inputs = new Argument<string[]>("INPUT")
         {
             Description = "Modules (.ko, module .o, .ko.xz/.zst/.gz), module manifests (YAML), or directories of them: a /lib/modules/VERSION tree, a kbuild output directory (modules.order is kept).",
@@ -101,7 +127,7 @@ public static class ExportAuditCommand
         };
         var command = new Command(name, description + "\n\nExamples:\n" + examples)
         {
-            kernel, format, output, failOn, jobs, noProgress, verbose, maxSize, inputs,
+            kernel, format, output, failOn, jobs, noProgress, verbose, maxSize, policy, waivers, baseline, writeBaseline, rules, configOption, noConfig, today, inputs,
         };
         command.SetAction(parse =>
         {
@@ -110,23 +136,77 @@ public static class ExportAuditCommand
             {
                 return ExitUsageOrInput;
             }
-            if (parse.GetValue(jobs) < 1)
+            if (parse.GetValue(jobs) < 1 || parse.GetValue(maxSize) < 1)
             {
-                stderr.WriteLine("exportaudit: --jobs must be at least 1");
+                stderr.WriteLine(parse.GetValue(jobs) < 1 ? "exportaudit: --jobs must be at least 1" : "exportaudit: --max-module-size must be at least 1");
                 return ExitUsageOrInput;
             }
-            if (parse.GetValue(maxSize) < 1)
+            var day = DateOnly.FromDateTime(DateTime.UtcNow);
+            if (parse.GetValue(today) is { } todayText && !DateOnly.TryParseExact(todayText, "yyyy-MM-dd", out day))
             {
-                stderr.WriteLine("exportaudit: --max-module-size must be at least 1");
+                stderr.WriteLine($"exportaudit: --today '{todayText}' is not a date (YYYY-MM-DD)");
                 return ExitUsageOrInput;
             }
-            Severities.TryParse(parse.GetValue(failOn)!, out var threshold);
-            var showProgress = stderrIsTerminal && !parse.GetValue(noProgress);
-            var result = ProgressDisplay.Run(showProgress, progress => audit(
-                new AuditRequest(parse.GetValue(kernel) ?? [], parse.GetValue(inputs) ?? [])
+            var kernels = parse.GetValue(kernel) ?? [];
+            var inputPaths = parse.GetValue(inputs) ?? [];
+            var errors = new InputErrors();
+
+            // The config file: named, or found upward — but never one inside what is being audited.
+            ProjectConfig? config = null;
+            if (!parse.GetValue(noConfig))
+            {
+                var configPath = parse.GetValue(configOption) ?? ProjectConfig.Discover(ctx.WorkingDirectory);
+                if (configPath is not null && parse.GetValue(configOption) is null && ProjectConfig.IsInside(configPath, [.. inputPaths, .. kernels]))
                 {
-                    Read = new ExportAudit.Ingest.ReadOptions { Jobs = parse.GetValue(jobs), MaxModuleBytes = parse.GetValue(maxSize), Progress = progress },
-                }));
+                    stderr.WriteLine($"exportaudit: warning: {configPath}: ignored, it is inside an input (a config file runs code)");
+                    configPath = null;
+                }
+                if (configPath is not null)
+                {
+                    config = Read(errors, () => ProjectConfig.Read(configPath, errors));
+                }
+            }
+            if (kernels.Length == 0 && config is not null)
+            {
+                kernels = [.. config.Kernels];
+            }
+            var threshold = Severity.Error;
+            if ((parse.GetValue(failOn) ?? config?.FailOn) is { } level)
+            {
+                Severities.TryParse(level, out threshold);
+            }
+            var policies = (parse.GetValue(policy) ?? []).Concat(config?.Policies ?? [])
+                .Select(p => Read(errors, () => PolicyReader.ReadPolicy(p, errors))).OfType<PolicyFile>().ToArray();
+            var waiverList = (parse.GetValue(waivers) ?? []).Concat(config?.Waivers ?? [])
+                .SelectMany(p => Read(errors, () => PolicyReader.ReadWaivers(p, errors)) ?? []).ToArray();
+            var baselinePath = parse.GetValue(baseline) ?? config?.Baseline;
+            var baselineSet = baselinePath is null ? null : Read(errors, () => Baseline.Read(baselinePath));
+            if (baselinePath is not null && baselineSet is null)
+            {
+                baselineSet = new HashSet<string>(); // unreadable: every finding is new, and the run exits 2
+            }
+
+            var rulesDir = parse.GetValue(rules) ?? config?.Rules;
+            var compiled = CompiledRules.None;
+            if (rulesDir is not null)
+            {
+                if (ProjectConfig.IsInside(rulesDir, [.. inputPaths, .. kernels]))
+                {
+                    stderr.WriteLine($"exportaudit: {rulesDir}: custom rules are never loaded from an input or kernel path");
+                    return ExitUsageOrInput;
+                }
+                compiled = Read(errors, () => RuleCompiler.Load(rulesDir, RuleCacheDirectory(), errors)) ?? CompiledRules.None;
+            }
+
+            var showProgress = ctx.StderrIsTerminal && !parse.GetValue(noProgress);
+            var result = ProgressDisplay.Run(showProgress, progress => audit(new AuditRequest(kernels, inputPaths)
+            {
+                Read = new ReadOptions { Jobs = parse.GetValue(jobs), MaxModuleBytes = parse.GetValue(maxSize), Progress = progress },
+                Gate = new GateSettings { Policies = policies, Waivers = waiverList, Baseline = baselineSet, Today = day },
+                CustomRules = compiled,
+                PriorErrors = errors.Snapshot(),
+                FailLevel = threshold,
+            }));
             foreach (var error in result.InputErrors)
             {
                 stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
@@ -137,36 +217,70 @@ public static class ExportAuditCommand
                 return ExitUsageOrInput;
             }
             var writeFailed = false;
+            if (parse.GetValue(writeBaseline) is { } baselineOut)
+            {
+                writeFailed |= !Write(stderr, baselineOut, () => Baseline.Write(baselineOut, result.Findings));
+            }
             foreach (var target in targets)
             {
                 var writer = ReportWriters.Find(target.Format)!;
-                try
+                if (target.Path is null)
                 {
-                    if (target.Path is null)
-                    {
-                        writer.Write(result, stdout);
-                        stdout.Flush();
-                    }
-                    else
+                    writer.Write(result, ctx.Stdout);
+                    ctx.Stdout.Flush();
+                }
+                else
+                {
+                    writeFailed |= !Write(stderr, target.Path, () =>
                     {
                         using var file = new StreamWriter(target.Path, false, new System.Text.UTF8Encoding(false));
                         writer.Write(result, file);
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    stderr.WriteLine($"exportaudit: {target.Path}: cannot write report: {e.Message}");
-                    writeFailed = true;
+                    });
                 }
             }
             if (result.HasInputErrors || writeFailed)
             {
                 return ExitUsageOrInput;
             }
-            return result.Findings.Any(f => f.Severity.AtLeast(threshold)) ? ExitFindings : ExitClean;
+            return result.Failing.Any() ? ExitFindings : ExitClean;
         });
         return command;
     }
+
+    private static T? Read<T>(InputErrors errors, Func<T> read) where T : class
+    {
+        try
+        {
+            return read();
+        }
+        catch (InputException e)
+        {
+            errors.Add(e.Error);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Error("", null, e.Message);
+        }
+        return null;
+    }
+
+    private static bool Write(TextWriter stderr, string path, Action write)
+    {
+        try
+        {
+            write();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"exportaudit: {path}: cannot write: {e.Message}");
+            return false;
+        }
+    }
+
+    private static string RuleCacheDirectory() =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "exportaudit", "rules");
 
     private static List<OutputTarget>? ResolveTargets(string command, string[] formats, string? output, TextWriter stderr)
     {

@@ -134,6 +134,16 @@ fetch_foreign() { # arch image-meta -> "modules_dir headers_dir"
 read -r modules_s390x headers_s390x < <(fetch_foreign s390x linux-image-s390x)
 read -r modules_i386 headers_i386 < <(fetch_foreign i386 linux-image-686-pae)
 
+# Microsoft's SARIF multitool (a native binary in an npm package) validates the SARIF reports.
+command -v npm >/dev/null || { $SUDO apt-get install -y -qq npm >&2; }
+mt_version=$(npm view @microsoft/sarif-multitool-linux version 2>/dev/null || ls "$CACHE/npm" 2>/dev/null | sort -V | tail -1)
+mt_dir="$CACHE/npm/$mt_version"
+if [ ! -x "$mt_dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool" ]; then
+  echo "fetch-testdata: installing @microsoft/sarif-multitool-linux@$mt_version" >&2
+  mkdir -p "$mt_dir" && (cd "$mt_dir" && npm install --no-save --silent --no-audit --no-fund "@microsoft/sarif-multitool-linux@$mt_version" >&2)
+fi
+multitool="$mt_dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+
 cat > "$CACHE/env" <<ENV
 EXPORTAUDIT_HEADERS_DIR=$headers_dir
 EXPORTAUDIT_HEADERS_PACKAGE=$abi_pkg
@@ -146,5 +156,6 @@ EXPORTAUDIT_S390X_MODULES_DIR=$modules_s390x
 EXPORTAUDIT_S390X_HEADERS_DIR=$headers_s390x
 EXPORTAUDIT_I386_MODULES_DIR=$modules_i386
 EXPORTAUDIT_I386_HEADERS_DIR=$headers_i386
+EXPORTAUDIT_SARIF_MULTITOOL=$multitool
 ENV
 echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir; $image_pkg at $modules_dir" >&2

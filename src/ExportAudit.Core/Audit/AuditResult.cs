@@ -24,6 +24,15 @@ public sealed record AuditResult(
     /// <summary>Modules built into vmlinux, from a tree's modules.builtin(.modinfo).</summary>
     public IReadOnlyList<BuiltinModule> Builtins { get; init; } = [];
 
+    /// <summary>Descriptors of the custom rules that ran, for SARIF's rule table.</summary>
+    public IReadOnlyList<RuleDescriptor> CustomRules { get; init; } = [];
+
+    /// <summary>The lowest severity that fails the run (--fail-on); reports that speak of failures use it.</summary>
+    public Severity FailLevel { get; init; } = Severity.Error;
+
+    /// <summary>Findings that fail the run: at or above <see cref="FailLevel"/>, neither waived nor in the baseline.</summary>
+    public IEnumerable<Finding> Failing => Findings.Where(f => f.Suppression is null && f.Severity.AtLeast(FailLevel));
+
     public bool HasInputErrors => InputErrors.Any(e => e.Severity == Severity.Error);
 
     public int Count(Severity severity) => Findings.Count(f => f.Severity == severity);

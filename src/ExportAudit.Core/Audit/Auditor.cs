@@ -11,6 +11,17 @@ namespace ExportAudit.Audit;
 public sealed record AuditRequest(IReadOnlyList<string> Kernels, IReadOnlyList<string> Inputs)
 {
     public ReadOptions Read { get; init; } = new();
+
+    /// <summary>Policies, waivers, baseline: applied after the checks.</summary>
+    public Policy.GateSettings Gate { get; init; } = new();
+
+    /// <summary>Rules compiled from the user's rules directory; they run with `check`.</summary>
+    public CustomRules.CompiledRules CustomRules { get; init; } = ExportAudit.CustomRules.CompiledRules.None;
+
+    /// <summary>Problems found before the audit (config, policy, rules): reported with the rest.</summary>
+    public IReadOnlyList<InputError> PriorErrors { get; init; } = [];
+
+    public Severity FailLevel { get; init; } = Severity.Error;
 }
 
 /// <summary>
@@ -24,8 +35,9 @@ public static class Auditor
     {
         var input = Read(request);
         var kernelKeys = input.Sources.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
-        var findings = ModpostChecks.Run(new BuildContext(input.Table, input.Table.HasModversions), input.Modules, kernelKeys).ToList();
-        return Finish("check", input, input.Table, findings, null);
+        var findings = ModpostChecks.Run(new BuildContext(input.Table, input.Table.HasModversions), input.Modules, kernelKeys,
+            request.CustomRules.ModuleRules, request.CustomRules.ImportRules).ToList();
+        return Finish("check", request, input, input.Table, findings, null);
     }
 
     /// <summary>`simulate-load`: what the module loader would print and decide, module by module.</summary>
@@ -41,7 +53,7 @@ public static class Auditor
         var kernelTable = kernelOnly.Build();
         var simulator = new LoadSimulator(kernelTable, input.Traits);
         var loads = simulator.LoadAll(input.Modules);
-        return Finish("simulate-load", input, kernelTable, simulator.Findings.ToList(), loads);
+        return Finish("simulate-load", request, input, kernelTable, simulator.Findings.ToList(), loads);
     }
 
     private sealed record ReadResult(
@@ -51,6 +63,10 @@ public static class Auditor
     private static ReadResult Read(AuditRequest request)
     {
         var errors = new InputErrors();
+        foreach (var prior in request.PriorErrors)
+        {
+            errors.Add(prior);
+        }
         var loader = new InputLoader(errors, request.Read);
         var sources = new List<KernelSource>();
         foreach (var path in request.Kernels)
@@ -88,8 +104,9 @@ public static class Auditor
         return new ReadResult(errors, sources, inputs.Modules, inputs.Builtins, builder.Build(), traits);
     }
 
-    private static AuditResult Finish(string command, ReadResult input, SymbolTable table, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)
+    private static AuditResult Finish(string command, AuditRequest request, ReadResult input, SymbolTable table, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)
     {
+        findings = Policy.PolicyEngine.Apply(findings, input.Modules, input.Table, request.Gate);
         var inputErrors = input.Errors.Snapshot();
         foreach (var error in inputErrors.Where(e => e.Severity == Severity.Error))
         {
@@ -97,6 +114,11 @@ public static class Auditor
                 new Evidence { ModulePath = error.Path })
             { Location = new Site(error.Path, error.Line), Order = long.MaxValue });
         }
-        return new AuditResult(command, input.Sources, table, input.Modules, findings, inputErrors, loads) { Builtins = input.Builtins };
+        return new AuditResult(command, input.Sources, table, input.Modules, findings, inputErrors, loads)
+        {
+            Builtins = input.Builtins,
+            FailLevel = request.FailLevel,
+            CustomRules = request.CustomRules.Descriptors.ToArray(),
+        };
     }
 }

@@ -25,6 +25,9 @@ public sealed record Evidence
     public IReadOnlyList<string> Notes { get; init; } = [];
 }
 
+/// <summary>A finding that is reported but does not fail the run: waived (with reason, owner, expiry) or in the baseline.</summary>
+public sealed record Suppression(string Kind, string Justification, string? Owner = null, DateOnly? Expires = null, Site? Source = null);
+
 /// <summary>
 /// One result of a check. <see cref="Message"/> is the kernel's own text where the kernel prints one (without
 /// modpost's "ERROR: modpost: " prefix). <see cref="Order"/> is the position in the kernel's own output order,
@@ -44,6 +47,12 @@ public sealed record Finding(
 
     /// <summary>The input file or source line a report should point at.</summary>
     public Site? Location { get; init; }
+
+    /// <summary>Why this finding does not count: a waiver, or the baseline. Null when it counts.</summary>
+    public Suppression? Suppression { get; init; }
+
+    /// <summary>With --baseline: "new" or "unchanged" (SARIF's baselineState); null without one.</summary>
+    public string? BaselineState { get; init; }
 
     public string Fingerprint => ComputeFingerprint(Rule.Id, Module, Symbol, Namespace, Exporter);
 

@@ -21,6 +21,9 @@ public static class ReportWriters
         new Text.TextReportWriter(),
         new Json.JsonReportWriter(),
         new Modpost.ModpostReportWriter(),
+        new Sarif.SarifReportWriter(),
+        new Junit.JunitReportWriter(),
+        new GitHub.GitHubReportWriter(),
     ];
 
     public static IReportWriter? Find(string format) => All.FirstOrDefault(w => w.Format == format);

@@ -7,11 +7,17 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>Runs the exportaudit command line in-process, as a user would call it.</summary>
 public static class Cli
 {
-    public static CliResult Run(params string[] args)
+    // Config discovery starts here unless a test says otherwise: a directory with no exportaudit.yaml above it.
+    private static readonly string NeutralDirectory = Directory.CreateTempSubdirectory("exportaudit-cwd-").FullName;
+
+    public static CliResult Run(params string[] args) => RunIn(NeutralDirectory, args);
+
+    /// <summary>Runs as if started in <paramref name="workingDirectory"/> (where exportaudit.yaml discovery begins).</summary>
+    public static CliResult RunIn(string workingDirectory, params string[] args)
     {
         var stdout = new StringWriter { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
-        var exit = ExportAuditCommand.Run(args, stdout, stderr);
+        var exit = ExportAuditCommand.Run(args, stdout, stderr, stderrIsTerminal: false, workingDirectory: workingDirectory);
         return new CliResult(exit, stdout.ToString(), stderr.ToString());
     }
 }

@@ -51,6 +51,9 @@ public static class RealData
     /// <summary>/lib/modules/VERSION of Debian's image package of the same ABI as the headers, unpacked.</summary>
     public static string ModulesDir => Get("EXPORTAUDIT_MODULES_DIR");
 
+    /// <summary>Microsoft's SARIF multitool (npm @microsoft/sarif-multitool-linux), installed into the cache.</summary>
+    public static string SarifMultitool => Get("EXPORTAUDIT_SARIF_MULTITOOL");
+
     /// <summary>Debian's 6.12 image (modules as .ko.xz) and the headers of the same ABI, unpacked.</summary>
     public static string Modules612Dir => Get("EXPORTAUDIT_612_MODULES_DIR");
 

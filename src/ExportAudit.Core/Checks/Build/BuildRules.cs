@@ -1,5 +1,6 @@
 using ExportAudit.Diagnostics;
 using ExportAudit.Model;
+using ExportAudit.Checks;
 
 namespace ExportAudit.Checks.Build;
 
@@ -8,8 +9,14 @@ namespace ExportAudit.Checks.Build;
 // does not apply; ModpostChecks decides the order.
 
 /// <summary>read_symbols(): a module without MODULE_LICENSE(). modpost then treats it as GPL-compatible.</summary>
-public static class MissingLicenseRule
+public sealed class MissingLicenseRule : IModuleRule
 {
+    public static readonly MissingLicenseRule Instance = new();
+
+    RuleDescriptor IModuleRule.Descriptor => Descriptor;
+
+    IEnumerable<Finding> IModuleRule.Check(RuleContext context, KernelModule module) => Check(module) is { } f ? [f] : [];
+
     public static readonly RuleDescriptor Descriptor = new(
         "EA1005", "missing-module-license", Severity.Error,
         "Module has no MODULE_LICENSE()",
@@ -91,8 +98,14 @@ public static class ExportedWithoutDefinitionRule
 }
 
 /// <summary>check_exports(): a symbol from a namespace the module does not MODULE_IMPORT_NS().</summary>
-public static class NamespaceNotImportedRule
+public sealed class NamespaceNotImportedRule : IImportRule
 {
+    public static readonly NamespaceNotImportedRule Instance = new();
+
+    RuleDescriptor IImportRule.Descriptor => Descriptor;
+
+    Finding? IImportRule.Check(RuleContext context, KernelModule module, Import import, Export export) => Check(module, import, export);
+
     public static readonly RuleDescriptor Descriptor = new(
         "EA1002", "namespace-not-imported", Severity.Error,
         "Symbol from a namespace the module does not import",
@@ -113,8 +126,14 @@ public static class NamespaceNotImportedRule
 }
 
 /// <summary>check_exports(): a GPL-only export used by a module one of whose license= entries is not GPL-compatible.</summary>
-public static class GplOnlySymbolRule
+public sealed class GplOnlySymbolRule : IImportRule
 {
+    public static readonly GplOnlySymbolRule Instance = new();
+
+    RuleDescriptor IImportRule.Descriptor => Descriptor;
+
+    Finding? IImportRule.Check(RuleContext context, KernelModule module, Import import, Export export) => Check(module, import, export);
+
     public static readonly RuleDescriptor Descriptor = new(
         "EA1001", "gpl-only-symbol", Severity.Error,
         "GPL-only symbol used by a GPL-incompatible module",
@@ -139,8 +158,14 @@ public static class GplOnlySymbolRule
 }
 
 /// <summary>add_versions(): with CONFIG_MODVERSIONS, a resolved symbol whose exporter has no CRC.</summary>
-public static class NoCrcRule
+public sealed class NoCrcRule : IImportRule
 {
+    public static readonly NoCrcRule Instance = new();
+
+    RuleDescriptor IImportRule.Descriptor => Descriptor;
+
+    Finding? IImportRule.Check(RuleContext context, KernelModule module, Import import, Export export) => Check(module, import, export);
+
     public static readonly RuleDescriptor Descriptor = new(
         "EA1007", "symbol-has-no-crc", Severity.Warning,
         "Resolved symbol has no CRC",

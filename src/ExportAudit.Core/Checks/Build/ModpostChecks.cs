@@ -14,7 +14,8 @@ public static class ModpostChecks
 {
     public const string ModuleLayout = "module_layout";
 
-    public static IReadOnlyList<Finding> Run(BuildContext context, IReadOnlyList<KernelModule> modules, IReadOnlySet<string> kernelSources)
+    public static IReadOnlyList<Finding> Run(BuildContext context, IReadOnlyList<KernelModule> modules, IReadOnlySet<string> kernelSources,
+        IReadOnlyList<IModuleRule>? customModuleRules = null, IReadOnlyList<IImportRule>? customImportRules = null)
     {
         var findings = new List<Finding>();
         long order = 0;
@@ -64,6 +65,25 @@ public static class ModpostChecks
                 foreach (var (import, export) in resolved)
                 {
                     Add(NoCrcRule.Check(module, import, export));
+                }
+            }
+            // Rules the user wrote run on the same walk, after modpost's own, in a fixed order.
+            var ruleContext = new RuleContext(context.Symbols, context.Modversions);
+            foreach (var rule in customModuleRules ?? [])
+            {
+                foreach (var finding in CustomRuleRunner.Guard(rule.Descriptor, module, () => rule.Check(ruleContext, module).ToArray()))
+                {
+                    Add(finding);
+                }
+            }
+            foreach (var rule in customImportRules ?? [])
+            {
+                foreach (var (import, export) in resolved)
+                {
+                    foreach (var finding in CustomRuleRunner.Guard(rule.Descriptor, module, () => rule.Check(ruleContext, module, import, export) is { } f ? [f] : []))
+                    {
+                        Add(finding);
+                    }
                 }
             }
         }

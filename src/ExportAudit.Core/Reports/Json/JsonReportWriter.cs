@@ -32,6 +32,8 @@ public sealed class JsonReportWriter : IReportWriter
             w.WriteNumber("modules", result.Modules.Count);
             w.WriteNumber("exports", result.Symbols.Count);
             w.WriteNumber("inputs_unreadable", result.InputErrors.Count(e => e.Severity == Severity.Error));
+            w.WriteNumber("suppressed", result.Findings.Count(f => f.Suppression is not null));
+            w.WriteNumber("failing", result.Failing.Count());
             w.WriteEndObject();
 
             w.WriteStartArray("kernels");
@@ -127,6 +129,21 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteString("exporter", f.Exporter);
         w.WriteString("message", f.Message);
         w.WriteString("fingerprint", f.Fingerprint);
+        if (f.Suppression is { } suppression)
+        {
+            w.WriteStartObject("suppression");
+            w.WriteString("kind", suppression.Kind);
+            w.WriteString("justification", suppression.Justification);
+            w.WriteString("owner", suppression.Owner);
+            w.WriteString("expires", suppression.Expires?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("source", suppression.Source?.ToString());
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("suppression");
+        }
+        w.WriteString("baseline_state", f.BaselineState);
         if (f.Location is { } location)
         {
             w.WriteStartObject("location");

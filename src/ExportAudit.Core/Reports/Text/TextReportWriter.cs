@@ -40,7 +40,13 @@ public sealed class TextReportWriter : IReportWriter
             o.Write($"\n{group.Key}{(module is null ? "" : $"  ({module.ReadFrom})")}\n");
             foreach (var f in group)
             {
-                o.Write($"  {f.Severity.Name(),-7} {f.Rule.Id}  {f.Message}\n");
+                var mark = f.Suppression switch
+                {
+                    { Kind: "waiver" } w => $"  [waived until {w.Expires:yyyy-MM-dd} by {w.Owner}: {w.Justification}]",
+                    { Kind: "baseline" } => "  [in the baseline]",
+                    _ => f.BaselineState == "new" ? "  [new]" : "",
+                };
+                o.Write($"  {f.Severity.Name(),-7} {f.Rule.Id}  {f.Message}{mark}\n");
                 foreach (var why in Why(f))
                 {
                     o.Write($"                 {why}\n");
@@ -49,8 +55,10 @@ public sealed class TextReportWriter : IReportWriter
         }
 
         var unreadable = result.InputErrors.Count(e => e.Severity == Severity.Error);
+        var suppressed = result.Findings.Count(f => f.Suppression is not null);
         o.Write($"\n{Plural(result.Count(Severity.Error), "error")}, {Plural(result.Count(Severity.Warning), "warning")}, {Plural(result.Count(Severity.Note), "note")}");
         o.Write($" in {result.Findings.Select(f => f.Module).Distinct().Count()} of {Plural(result.Modules.Count, "module")}");
+        o.Write(suppressed > 0 ? $" ({suppressed} waived or in the baseline)" : "");
         o.Write(unreadable > 0 ? $"; {Plural(unreadable, "input")} could not be read (see above)\n" : "\n");
     }
 
