@@ -80,6 +80,12 @@ public static class YamlTree
         {
             throw new InputException(path, checked((int)e.Start.Line), "YAML: " + FirstLine(e.Message));
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException)
+        {
+            // YamlDotNet's parser throws these on some malformed input (found by fuzzing): still bad input, not a crash.
+            var line = parser.Current is { } current ? (int?)checked((int)current.Start.Line) : null;
+            throw new InputException(path, line, "YAML: malformed document (" + FirstLine(e.Message) + ")");
+        }
         return documents;
     }
 

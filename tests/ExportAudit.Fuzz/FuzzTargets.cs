@@ -1,0 +1,75 @@
+using ExportAudit.Diagnostics;
+using ExportAudit.Ingest.Compression;
+using ExportAudit.Ingest.Elf;
+using ExportAudit.Ingest.KernelModels;
+using ExportAudit.Ingest.Manifest;
+using ExportAudit.Ingest.Symvers;
+using ExportAudit.Ingest.Yaml;
+
+namespace ExportAudit.Fuzz;
+
+/// <summary>
+/// One entry point per parser. Each reads an input the way ExportAudit does and may only fail with an
+/// <see cref="InputException"/> (reported as one line, exit 2); any other exception is a crash the fuzzer keeps.
+/// The same targets run over seed corpora and crash regressions in the test suite.
+/// </summary>
+public static class FuzzTargets
+{
+    public static readonly IReadOnlyDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>
+    {
+        ["elf"] = Elf,
+        ["vmlinux"] = Vmlinux,
+        ["modinfo"] = bytes => Modinfo.Parse(bytes),
+        ["symvers"] = Symvers,
+        ["yaml"] = Yaml,
+        ["compressed"] = Compressed,
+    };
+
+    private static void Expected(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (InputException)
+        {
+            // The bad-input contract: a one-line error naming the file. Anything else escapes.
+        }
+    }
+
+    private static void Elf(byte[] bytes) => Expected(() => ElfModuleReader.Read("fuzz.ko", bytes, "fuzz", 0));
+
+    private static void Vmlinux(byte[] bytes) => Expected(() => VmlinuxReader.Read("vmlinux", bytes));
+
+    private static void Symvers(byte[] bytes)
+    {
+        var text = new System.Text.UTF8Encoding(false, false).GetString(bytes);
+        SymversReader.Read("Module.symvers", new StringReader(text), new InputErrors());
+    }
+
+    private static void Yaml(byte[] bytes) => Expected(() =>
+    {
+        var text = new System.Text.UTF8Encoding(false, false).GetString(bytes);
+        var errors = new InputErrors();
+        var documents = YamlTree.LoadAll("fuzz.yaml", new StringReader(text));
+        if (documents.Count == 1 && KernelModelReader.IsModel(documents[0]))
+        {
+            KernelModelReader.Read("fuzz.yaml", (YMapping)documents[0], errors);
+        }
+        else if (documents.All(d => d is YScalar { IsNull: true } || ManifestReader.IsManifest(d)))
+        {
+            var index = 0;
+            ManifestReader.Read("fuzz.yaml", documents, errors, ref index);
+        }
+    });
+
+    private static void Compressed(byte[] bytes) => Expected(() =>
+    {
+        var kind = ModuleDecompressor.Detect(bytes);
+        if (kind != CompressionKind.None)
+        {
+            var (buffer, length) = ModuleDecompressor.Decompress("fuzz.ko.x", bytes, kind, 16 << 20);
+            ElfModuleReader.Read("fuzz.ko", buffer.AsSpan(0, length), "fuzz", 0);
+        }
+    });
+}
