@@ -66,6 +66,7 @@ public static class ExportAuditCommand
             "  exportaudit simulate-load --kernel samples/kernels/hmm-4.19-before.yaml samples/modules\n" +
             "  exportaudit simulate-load --kernel /boot/vmlinuz-$(uname -r) --kernel /lib/modules/$(uname -r) vendor/*.ko --format json",
             Auditor.SimulateLoad, context));
+        root.Subcommands.Add(DiffCommand(context));
         root.Subcommands.Add(RulesCommand(context));
         return root;
     }
@@ -207,42 +208,91 @@ public static class ExportAuditCommand
                 PriorErrors = errors.Snapshot(),
                 FailLevel = threshold,
             }));
-            foreach (var error in result.InputErrors)
+            return Emit(ctx, result, targets, parse.GetValue(writeBaseline));
+        });
+        return command;
+    }
+
+    /// <summary>Input errors to stderr, the baseline and every report written; the exit code.</summary>
+    private static int Emit(CommandContext ctx, AuditResult result, List<OutputTarget> targets, string? baselineOut)
+    {
+        var stderr = ctx.Stderr;
+        foreach (var error in result.InputErrors)
+        {
+            stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
+        }
+        if (result.Kernels.Count == 0 && !result.HasInputErrors)
+        {
+            stderr.WriteLine("exportaudit: no kernel symbols: give --kernel (Module.symvers, a headers directory, vmlinux, a /lib/modules tree or a kernel model)");
+            return ExitUsageOrInput;
+        }
+        var writeFailed = false;
+        if (baselineOut is not null)
+        {
+            writeFailed |= !Write(stderr, baselineOut, () => Baseline.Write(baselineOut, result.Findings));
+        }
+        foreach (var target in targets)
+        {
+            var writer = ReportWriters.Find(target.Format)!;
+            if (target.Path is null)
             {
-                stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
+                writer.Write(result, ctx.Stdout);
+                ctx.Stdout.Flush();
             }
-            if (result.Kernels.Count == 0 && !result.HasInputErrors)
+            else
             {
-                stderr.WriteLine("exportaudit: no kernel symbols: give --kernel (Module.symvers, a headers directory, vmlinux, a /lib/modules tree or a kernel model)");
+                writeFailed |= !Write(stderr, target.Path, () =>
+                {
+                    using var file = new StreamWriter(target.Path, false, new System.Text.UTF8Encoding(false));
+                    writer.Write(result, file);
+                });
+            }
+        }
+        if (result.HasInputErrors || writeFailed)
+        {
+            return ExitUsageOrInput;
+        }
+        return result.Failing.Any() ? ExitFindings : ExitClean;
+    }
+
+    /// <summary>`diff OLD NEW`: what changes in the export table, and with --modules what stops building or loading.</summary>
+    private static Command DiffCommand(CommandContext ctx)
+    {
+        var oldKernel = new Argument<string>("OLD") { Description = "The kernel you have: any --kernel source (symvers, headers dir, vmlinux(z), /lib/modules tree, model)." };
+        var newKernel = new Argument<string>("NEW") { Description = "The kernel you are moving to (another version or flavour)." };
+        var modules = new Option<string[]>("--modules", "-m")
+        {
+            Description = "Modules to judge against both kernels (.ko, .o, manifests, trees): what stops building or loading on NEW, and why.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var format = new Option<string[]>("--format", "-f") { Description = "Report format(s), FMT[:PATH] (text, json, sarif, junit, github). Default: text.", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the (single) --format to this file." };
+        var failOn = new Option<string?>("--fail-on") { Description = "error (default: a module breaks), warning (also: an export removed, made GPL-only or moved), or note (any change)." };
+        failOn.AcceptOnlyFromAmong("error", "warning", "note");
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("diff",
+            "Compare two kernels' exports: added, removed, made GPL-only, made plain, namespace, CRC and owner changes; with --modules, the modules that stop building or loading on NEW, with the new kernel's own lines.\n\n" +
+            "Examples:\n  exportaudit diff samples/kernels/hmm-4.19-before.yaml samples/kernels/hmm-4.20-after.yaml --modules samples/modules\n" +
+            "  exportaudit diff /usr/src/linux-headers-6.1.0-26-amd64 /usr/src/linux-headers-6.1.0-26-rt-amd64 --modules zfs.ko spl.ko")
+        {
+            oldKernel, newKernel, modules, format, output, failOn, jobs,
+        };
+        command.SetAction(parse =>
+        {
+            var targets = ResolveTargets("diff", parse.GetValue(format) ?? [], parse.GetValue(output), ctx.Stderr);
+            if (targets is null)
+            {
                 return ExitUsageOrInput;
             }
-            var writeFailed = false;
-            if (parse.GetValue(writeBaseline) is { } baselineOut)
+            var threshold = Severity.Error;
+            if (parse.GetValue(failOn) is { } level)
             {
-                writeFailed |= !Write(stderr, baselineOut, () => Baseline.Write(baselineOut, result.Findings));
+                Severities.TryParse(level, out threshold);
             }
-            foreach (var target in targets)
-            {
-                var writer = ReportWriters.Find(target.Format)!;
-                if (target.Path is null)
-                {
-                    writer.Write(result, ctx.Stdout);
-                    ctx.Stdout.Flush();
-                }
-                else
-                {
-                    writeFailed |= !Write(stderr, target.Path, () =>
-                    {
-                        using var file = new StreamWriter(target.Path, false, new System.Text.UTF8Encoding(false));
-                        writer.Write(result, file);
-                    });
-                }
-            }
-            if (result.HasInputErrors || writeFailed)
-            {
-                return ExitUsageOrInput;
-            }
-            return result.Failing.Any() ? ExitFindings : ExitClean;
+            var result = Auditor.Diff(parse.GetValue(oldKernel)!, parse.GetValue(newKernel)!,
+                new AuditRequest([], parse.GetValue(modules) ?? []) { Read = new ReadOptions { Jobs = Math.Max(1, parse.GetValue(jobs)) }, FailLevel = threshold });
+            return Emit(ctx, result, targets, null);
         });
         return command;
     }

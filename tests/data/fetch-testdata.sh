@@ -134,6 +134,18 @@ fetch_foreign() { # arch image-meta -> "modules_dir headers_dir"
 read -r modules_s390x headers_s390x < <(fetch_foreign s390x linux-image-s390x)
 read -r modules_i386 headers_i386 < <(fetch_foreign i386 linux-image-686-pae)
 
+# The other flavours of the same kernel (rt, cloud): their headers' Module.symvers, for `diff` between
+# flavours (the ZFS-on-RT question). Downloaded and unpacked, not installed.
+flavour_headers() { # flavour metapackage -> headers directory
+  local meta=$1 version abi dir
+  version=$(apt-cache policy "$meta" | awk '/Candidate:/ {print $2}')
+  abi=$(apt-cache show "$meta=$version" | awk -F': ' '/^Depends:/ {print $2}' | grep -o 'linux-headers-[0-9][^ ,|]*' | head -1)
+  dir=$(fetch_unpacked "$abi" "$version")
+  dirname "$(find "$dir/root" -name Module.symvers | head -1)"
+}
+rt_headers=$(flavour_headers linux-headers-rt-amd64)
+cloud_headers=$(flavour_headers linux-headers-cloud-amd64)
+
 # Microsoft's SARIF multitool (a native binary in an npm package) validates the SARIF reports.
 command -v npm >/dev/null || { $SUDO apt-get install -y -qq npm >&2; }
 mt_version=$(npm view @microsoft/sarif-multitool-linux version 2>/dev/null || ls "$CACHE/npm" 2>/dev/null | sort -V | tail -1)
@@ -157,5 +169,7 @@ EXPORTAUDIT_S390X_HEADERS_DIR=$headers_s390x
 EXPORTAUDIT_I386_MODULES_DIR=$modules_i386
 EXPORTAUDIT_I386_HEADERS_DIR=$headers_i386
 EXPORTAUDIT_SARIF_MULTITOOL=$multitool
+EXPORTAUDIT_RT_HEADERS_DIR=$rt_headers
+EXPORTAUDIT_CLOUD_HEADERS_DIR=$cloud_headers
 ENV
 echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir; $image_pkg at $modules_dir" >&2

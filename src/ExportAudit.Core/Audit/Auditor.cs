@@ -56,6 +56,50 @@ public static class Auditor
         return Finish("simulate-load", request, input, kernelTable, simulator.Findings.ToList(), loads);
     }
 
+    /// <summary>`diff OLD NEW`: export changes between two kernels and, with modules, what stops building or loading.</summary>
+    public static AuditResult Diff(string oldKernel, string newKernel, AuditRequest request)
+    {
+        var errors = new InputErrors();
+        var loader = new InputLoader(errors, request.Read);
+        var old = loader.LoadKernel(oldKernel);
+        var @new = loader.LoadKernel(newKernel);
+        var modules = loader.LoadModules(request.Inputs).Modules;
+        var findings = new List<Finding>();
+        var sources = new List<KernelSource>();
+        var newTable = SymbolTable.Empty;
+        if (old is not null && @new is not null)
+        {
+            sources.AddRange([old, @new]);
+            var oldKernelTable = Table([old], []);
+            var newKernelTable = Table([@new], []);
+            newTable = newKernelTable;
+            var changes = ExportAudit.Diff.KernelDiff.Compare(oldKernelTable, newKernelTable);
+            findings.AddRange(changes.Select(ExportAudit.Diff.KernelDiff.ToFinding));
+            if (modules.Count > 0)
+            {
+                findings.AddRange(ExportAudit.Diff.KernelDiff.NewlyBroken(modules, Table([old], modules), Table([@new], modules), changes,
+                    new HashSet<string> { old.Path }, new HashSet<string> { @new.Path }));
+                findings.AddRange(ExportAudit.Diff.KernelDiff.NewlyRefused(modules, oldKernelTable, newKernelTable, old.Traits, @new.Traits, changes));
+            }
+        }
+        var read = new ReadResult(errors, sources, modules, [], newTable, @new?.Traits ?? KernelTraits.Unknown);
+        return Finish("diff", request, read, newTable, findings, null);
+    }
+
+    private static SymbolTable Table(IEnumerable<KernelSource> sources, IReadOnlyList<KernelModule> modules)
+    {
+        var builder = new SymbolTableBuilder(externalBuild: true);
+        foreach (var source in sources)
+        {
+            builder.AddRange(source.Exports, source.Path);
+        }
+        foreach (var module in modules)
+        {
+            builder.AddRange(module.Exports, ModpostChecks.SourceKey(module));
+        }
+        return builder.Build();
+    }
+
     private sealed record ReadResult(
         InputErrors Errors, List<KernelSource> Sources, IReadOnlyList<KernelModule> Modules,
         IReadOnlyList<BuiltinModule> Builtins, SymbolTable Table, KernelTraits Traits);

@@ -51,6 +51,11 @@ public static class RealData
     /// <summary>/lib/modules/VERSION of Debian's image package of the same ABI as the headers, unpacked.</summary>
     public static string ModulesDir => Get("EXPORTAUDIT_MODULES_DIR");
 
+    /// <summary>Headers of the rt and cloud flavours of the same Debian kernel (Module.symvers), unpacked.</summary>
+    public static string RtHeadersDir => Get("EXPORTAUDIT_RT_HEADERS_DIR");
+
+    public static string CloudHeadersDir => Get("EXPORTAUDIT_CLOUD_HEADERS_DIR");
+
     /// <summary>Microsoft's SARIF multitool (npm @microsoft/sarif-multitool-linux), installed into the cache.</summary>
     public static string SarifMultitool => Get("EXPORTAUDIT_SARIF_MULTITOOL");
 
