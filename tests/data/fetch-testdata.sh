@@ -146,6 +146,24 @@ flavour_headers() { # flavour metapackage -> headers directory
 rt_headers=$(flavour_headers linux-headers-rt-amd64)
 cloud_headers=$(flavour_headers linux-headers-cloud-amd64)
 
+# Kernel source: Debian's linux-source-6.1 and -6.12 (the tarballs under /usr/src), unpacked into the
+# cache once per package version, for the source scanner's recall test against the built Module.symvers.
+source_tree() { # package -> unpacked tree
+  local pkg=$1 version dir
+  dpkg -s "$pkg" >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$pkg" >&2
+  version=$(dpkg-query -W -f='${Version}' "$pkg")
+  dir="$CACHE/source/${pkg}_${version}"
+  if [ ! -f "$dir/.unpacked" ]; then
+    echo "fetch-testdata: unpacking $pkg $version" >&2
+    rm -rf "$dir" && mkdir -p "$dir"
+    tar -xf "$(dpkg -L "$pkg" | grep -E '/usr/src/linux-source-.*\.tar\.xz$' | head -1)" -C "$dir"
+    touch "$dir/.unpacked"
+  fi
+  ls -d "$dir"/linux-source-* | head -1
+}
+source61=$(source_tree linux-source-6.1)
+source612=$(source_tree linux-source-6.12)
+
 # Microsoft's SARIF multitool (a native binary in an npm package) validates the SARIF reports.
 command -v npm >/dev/null || { $SUDO apt-get install -y -qq npm >&2; }
 mt_version=$(npm view @microsoft/sarif-multitool-linux version 2>/dev/null || ls "$CACHE/npm" 2>/dev/null | sort -V | tail -1)
@@ -171,5 +189,7 @@ EXPORTAUDIT_I386_HEADERS_DIR=$headers_i386
 EXPORTAUDIT_SARIF_MULTITOOL=$multitool
 EXPORTAUDIT_RT_HEADERS_DIR=$rt_headers
 EXPORTAUDIT_CLOUD_HEADERS_DIR=$cloud_headers
+EXPORTAUDIT_SOURCE_61=$source61
+EXPORTAUDIT_SOURCE_612=$source612
 ENV
 echo "fetch-testdata: $abi_pkg $headers_version at $headers_dir; $image_pkg at $modules_dir" >&2

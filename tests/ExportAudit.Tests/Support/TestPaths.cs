@@ -56,6 +56,11 @@ public static class RealData
 
     public static string CloudHeadersDir => Get("EXPORTAUDIT_CLOUD_HEADERS_DIR");
 
+    /// <summary>Debian's linux-source-6.1 and -6.12, unpacked.</summary>
+    public static string Source61 => Get("EXPORTAUDIT_SOURCE_61");
+
+    public static string Source612 => Get("EXPORTAUDIT_SOURCE_612");
+
     /// <summary>Microsoft's SARIF multitool (npm @microsoft/sarif-multitool-linux), installed into the cache.</summary>
     public static string SarifMultitool => Get("EXPORTAUDIT_SARIF_MULTITOOL");
 

@@ -1,0 +1,225 @@
+namespace ExportAudit.Ingest.Source;
+
+public enum CTokenKind : byte
+{
+    Identifier,
+    Number,
+    String,
+    Char,
+    Punct,
+    /// <summary>'#' opening a preprocessor line; the line's tokens follow, then <see cref="DirectiveEnd"/>.</summary>
+    Directive,
+    DirectiveEnd,
+}
+
+/// <summary>A token: where it is in the file's bytes and on which line it starts.</summary>
+public readonly record struct CToken(CTokenKind Kind, int Start, int Length, int Line)
+{
+    public ReadOnlySpan<byte> Text(ReadOnlySpan<byte> source) => source.Slice(Start, Length);
+}
+
+/// <summary>
+/// A C (and .S) tokenizer for the scanner, over the file's bytes: comments (block, line, continued line),
+/// string and character literals with escapes, backslash-newline continuations anywhere, and preprocessor
+/// lines bracketed by Directive/DirectiveEnd. Never throws on bad input: an unterminated comment or literal
+/// ends at the end of the file and is reported through <see cref="Problem"/>.
+/// </summary>
+public ref struct CTokenizer
+{
+    private readonly ReadOnlySpan<byte> _s;
+    private int _pos;
+    private int _line;
+    private bool _atLineStart;
+    private bool _inDirective;
+
+    public CTokenizer(ReadOnlySpan<byte> source)
+    {
+        _s = source;
+        _pos = 0;
+        _line = 1;
+        _atLineStart = true;
+        _inDirective = false;
+        Problem = null;
+    }
+
+    /// <summary>The first problem met (unterminated comment or literal), with its line; null when none.</summary>
+    public (int Line, string Message)? Problem { get; private set; }
+
+    public bool Next(out CToken token)
+    {
+        while (true)
+        {
+            SkipContinuations();
+            if (_pos >= _s.Length)
+            {
+                if (_inDirective)
+                {
+                    _inDirective = false;
+                    token = new CToken(CTokenKind.DirectiveEnd, _pos, 0, _line);
+                    return true;
+                }
+                token = default;
+                return false;
+            }
+            var c = _s[_pos];
+            if (c == '\n')
+            {
+                if (_inDirective)
+                {
+                    _inDirective = false;
+                    token = new CToken(CTokenKind.DirectiveEnd, _pos, 0, _line);
+                    _pos++;
+                    _line++;
+                    _atLineStart = true;
+                    return true;
+                }
+                _pos++;
+                _line++;
+                _atLineStart = true;
+                continue;
+            }
+            if (c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\f' or (byte)'\v')
+            {
+                _pos++;
+                continue;
+            }
+            if (c == '/' && Peek(1) == '*')
+            {
+                SkipBlockComment();
+                continue;
+            }
+            if (c == '/' && Peek(1) == '/')
+            {
+                SkipLineComment();
+                continue;
+            }
+            var start = _pos;
+            var line = _line;
+            if (c == '#' && _atLineStart && !_inDirective)
+            {
+                _pos++;
+                _inDirective = true;
+                _atLineStart = false;
+                token = new CToken(CTokenKind.Directive, start, 1, line);
+                return true;
+            }
+            _atLineStart = false;
+            if (IsIdentStart(c))
+            {
+                _pos++;
+                while (_pos < _s.Length)
+                {
+                    if (IsIdentPart(_s[_pos])) { _pos++; continue; }
+                    if (_s[_pos] == '\\' && IsContinuation(_pos)) { SkipContinuations(); continue; }
+                    break;
+                }
+                token = new CToken(CTokenKind.Identifier, start, _pos - start, line);
+                return true;
+            }
+            if (c is >= (byte)'0' and <= (byte)'9' || c == '.' && Peek(1) is >= (byte)'0' and <= (byte)'9')
+            {
+                _pos++;
+                while (_pos < _s.Length && (IsIdentPart(_s[_pos]) || _s[_pos] == '.' ||
+                       (_s[_pos] is (byte)'+' or (byte)'-' && _s[_pos - 1] is (byte)'e' or (byte)'E' or (byte)'p' or (byte)'P')))
+                {
+                    _pos++;
+                }
+                token = new CToken(CTokenKind.Number, start, _pos - start, line);
+                return true;
+            }
+            if (c is (byte)'"' or (byte)'\'')
+            {
+                SkipLiteral(c);
+                token = new CToken(c == '"' ? CTokenKind.String : CTokenKind.Char, start, _pos - start, line);
+                return true;
+            }
+            _pos++;
+            token = new CToken(CTokenKind.Punct, start, 1, line);
+            return true;
+        }
+    }
+
+    private readonly byte Peek(int ahead) => _pos + ahead < _s.Length ? _s[_pos + ahead] : (byte)0;
+
+    private readonly bool IsContinuation(int at) =>
+        at + 1 < _s.Length && (_s[at + 1] == '\n' || _s[at + 1] == '\r' && at + 2 < _s.Length && _s[at + 2] == '\n');
+
+    private void SkipContinuations()
+    {
+        while (_pos < _s.Length && _s[_pos] == '\\' && IsContinuation(_pos))
+        {
+            _pos += _s[_pos + 1] == '\r' ? 3 : 2;
+            _line++;
+        }
+    }
+
+    private void SkipBlockComment()
+    {
+        var line = _line;
+        _pos += 2;
+        while (_pos < _s.Length)
+        {
+            if (_s[_pos] == '*' && Peek(1) == '/')
+            {
+                _pos += 2;
+                return;
+            }
+            if (_s[_pos] == '\n')
+            {
+                _line++;
+            }
+            _pos++;
+        }
+        Problem ??= (line, "unterminated comment");
+    }
+
+    private void SkipLineComment()
+    {
+        while (_pos < _s.Length && _s[_pos] != '\n')
+        {
+            if (_s[_pos] == '\\' && IsContinuation(_pos))
+            {
+                SkipContinuations(); // a // comment ending in a backslash continues on the next line
+                continue;
+            }
+            _pos++;
+        }
+    }
+
+    private void SkipLiteral(byte quote)
+    {
+        var line = _line;
+        _pos++;
+        while (_pos < _s.Length)
+        {
+            var c = _s[_pos];
+            if (c == '\\')
+            {
+                if (IsContinuation(_pos))
+                {
+                    SkipContinuations();
+                    continue;
+                }
+                _pos += 2;
+                continue;
+            }
+            if (c == quote)
+            {
+                _pos++;
+                return;
+            }
+            if (c == '\n')
+            {
+                // Unterminated on its line: C does not allow that; stop here so one stray quote
+                // (common in .S files and #error text) does not swallow the rest of the file.
+                return;
+            }
+            _pos++;
+        }
+        Problem ??= (line, quote == '"' ? "unterminated string" : "unterminated character literal");
+    }
+
+    private static bool IsIdentStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_' or (byte)'$';
+
+    private static bool IsIdentPart(byte c) => IsIdentStart(c) || c is >= (byte)'0' and <= (byte)'9';
+}

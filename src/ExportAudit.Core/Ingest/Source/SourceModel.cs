@@ -1,0 +1,24 @@
+using ExportAudit.Model;
+
+namespace ExportAudit.Ingest.Source;
+
+/// <summary>An export found in source: the macro that made it, where, and under which #if branch (null: unconditional).</summary>
+public sealed record SourceExport(string Symbol, ExportKind Kind, string? Namespace, string File, int Line, string Macro, string? Condition)
+{
+    public Export ToExport(string owner) => new(Symbol, Kind, Namespace, owner, null, new Site(File, Line), new Site(File, Line));
+}
+
+/// <summary>What a source file declares of its module: MODULE_LICENSE values and MODULE_IMPORT_NS namespaces.</summary>
+public sealed record SourceLicense(string File, int Line, IReadOnlyList<string> Licenses, IReadOnlyList<string> ImportNamespaces);
+
+public sealed record SourceScanOptions
+{
+    /// <summary>A kernel .config: #if over CONFIG_ symbols is evaluated; without one every branch but #if 0 counts.</summary>
+    public KernelConfig? Config { get; init; }
+    /// <summary>Keep arch/NAME and drop the other architectures.</summary>
+    public string? Arch { get; init; }
+    public int Jobs { get; init; } = Environment.ProcessorCount;
+    public Action<int, int>? Progress { get; init; }
+}
+
+public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports, IReadOnlyList<SourceLicense> Licenses, int FilesRead, int FilesTokenized);

@@ -1,0 +1,628 @@
+using System.Collections.Concurrent;
+using System.Text;
+using ExportAudit.Diagnostics;
+using ExportAudit.Model;
+
+namespace ExportAudit.Ingest.Source;
+
+/// <summary>
+/// Finds every export, MODULE_LICENSE and MODULE_IMPORT_NS of a kernel tree. Each .c, .h and .S file is read
+/// once; only files that mention an export or module macro are tokenized (the C tokenizer, not regexes), so
+/// comments, strings and #if 0 regions never yield exports. Project-local #define wrappers whose body makes an
+/// export are expanded (parameters, ## pasting), wherever in the tree they are defined, and the macro family of
+/// export.h (tracepoints, static calls, per-cpu, indirect-callable, for-modules) is known.
+/// DEFAULT_SYMBOL_NAMESPACE comes from a #define in the file or ccflags-y / subdir-ccflags-y / CFLAGS_obj.o.
+/// </summary>
+public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
+{
+    private static readonly string[] Markers = ["EXPORT_", "MODULE_LICENSE", "MODULE_IMPORT_NS", "DEFAULT_SYMBOL_NAMESPACE"];
+    private static readonly byte[][] MarkerBytes = Markers.Select(Encoding.ASCII.GetBytes).ToArray();
+
+    /// <summary>A macro invocation outside preprocessor lines: its name, argument token texts, line and branch.</summary>
+    private sealed record Invocation(string Name, IReadOnlyList<IReadOnlyList<string>> Args, int Line, string? Condition, string? DefaultNamespace);
+
+    private sealed record Define(string Name, IReadOnlyList<string>? Params, IReadOnlyList<string> Body, string File, bool? Active);
+
+    private sealed record FileScan(string File, List<Invocation> Invocations, List<Define> Defines);
+
+    public SourceScan Scan(string root)
+    {
+        root = root.TrimEnd('/');
+        var files = Walk(root).ToArray();
+        var makefileNamespaces = ReadMakefileNamespaces(root);
+        var scans = new FileScan?[files.Length];
+        var tokenized = 0;
+        var done = 0;
+        // Headers first: the wrappers they define (DEFINE_BPF_DISPATCHER, EXPORT_*_DEV_PM_OPS, ...) are then
+        // known when the sources that use them are tokenized, so each file is still read once.
+        var isHeader = files.Select(f => f.EndsWith(".h", StringComparison.Ordinal) || f.EndsWith(".h_shipped", StringComparison.Ordinal)).ToArray();
+        var wrappers = new Dictionary<string, List<Define>>(StringComparer.Ordinal);
+        foreach (var headersPhase in new[] { true, false })
+        {
+            var names = new HashSet<string>(wrappers.Keys, StringComparer.Ordinal);
+            Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.Jobs }, i =>
+            {
+                if (isHeader[i] != headersPhase)
+                {
+                    return;
+                }
+                scans[i] = ScanFile(root, files[i], makefileNamespaces, names, ref tokenized);
+                options.Progress?.Invoke(Interlocked.Increment(ref done), files.Length);
+            });
+            // Wrappers: #defines whose body makes an export, from anywhere in the tree.
+            for (var i = 0; i < files.Length; i++)
+            {
+                if (isHeader[i] != headersPhase || scans[i] is null)
+                {
+                    continue;
+                }
+                foreach (var define in scans[i]!.Defines)
+                {
+                    if (!wrappers.TryGetValue(define.Name, out var list))
+                    {
+                        wrappers[define.Name] = list = [];
+                    }
+                    list.Add(define);
+                }
+            }
+        }
+
+        var exports = new List<SourceExport>();
+        var licenses = new List<SourceLicense>();
+        foreach (var scan in scans.Where(s => s is not null))
+        {
+            var fileLicenses = new List<string>();
+            var fileNamespaces = new List<string>();
+            var licenseLine = 0;
+            foreach (var invocation in scan!.Invocations)
+            {
+                switch (invocation.Name)
+                {
+                    case "MODULE_LICENSE":
+                        if (invocation.Args is [[var text]] && text.StartsWith('"'))
+                        {
+                            fileLicenses.Add(Unquote(text));
+                            licenseLine = licenseLine == 0 ? invocation.Line : licenseLine;
+                        }
+                        continue;
+                    case "MODULE_IMPORT_NS":
+                        if (invocation.Args is [[var ns]])
+                        {
+                            fileNamespaces.Add(Unquote(ns));
+                            licenseLine = licenseLine == 0 ? invocation.Line : licenseLine;
+                        }
+                        continue;
+                }
+                Expand(scan.File, invocation.Name, invocation.Args, invocation, wrappers, exports, depth: 0);
+            }
+            if (fileLicenses.Count > 0 || fileNamespaces.Count > 0)
+            {
+                licenses.Add(new SourceLicense(scan.File, licenseLine, fileLicenses, fileNamespaces));
+            }
+        }
+        var sorted = exports
+            .DistinctBy(e => (e.Symbol, e.Kind, e.Namespace, e.File, e.Line, e.Condition))
+            .OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Symbol, StringComparer.Ordinal)
+            .ToArray();
+        return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized);
+    }
+
+    // The macro family of include/linux/export.h and friends, by what each one exports.
+    private static bool TryBase(string macro, IReadOnlyList<IReadOnlyList<string>> args, string? defaultNamespace, out (string Symbol, ExportKind Kind, string? Ns)[] made)
+    {
+        string Arg(int i) => i < args.Count ? string.Concat(args[i]) : "";
+        made = macro switch
+        {
+            "EXPORT_SYMBOL" => [(Arg(0), ExportKind.Plain, defaultNamespace)],
+            "EXPORT_SYMBOL_GPL" => [(Arg(0), ExportKind.GplOnly, defaultNamespace)],
+            "EXPORT_SYMBOL_NS" => [(Arg(0), ExportKind.Plain, Unquote(Arg(1)))],
+            "EXPORT_SYMBOL_NS_GPL" => [(Arg(0), ExportKind.GplOnly, Unquote(Arg(1)))],
+            "EXPORT_SYMBOL_GPL_FOR_MODULES" => [(Arg(0), ExportKind.GplOnly, "module:" + Unquote(Arg(1)))],
+            "EXPORT_TRACEPOINT_SYMBOL" or "EXPORT_TRACEPOINT_SYMBOL_GPL" =>
+            [
+                ("__tracepoint_" + Arg(0), Kind(macro), null), ("__traceiter_" + Arg(0), Kind(macro), null),
+                ("__SCK__tp_func_" + Arg(0), Kind(macro), null), ("__SCT__tp_func_" + Arg(0), Kind(macro), null),
+            ],
+            "EXPORT_STATIC_CALL" or "EXPORT_STATIC_CALL_GPL" => [("__SCK__" + Arg(0), Kind(macro), null), ("__SCT__" + Arg(0), Kind(macro), null)],
+            "EXPORT_STATIC_CALL_TRAMP" or "EXPORT_STATIC_CALL_TRAMP_GPL" => [("__SCT__" + Arg(0), Kind(macro), null)],
+            "EXPORT_PER_CPU_SYMBOL" or "EXPORT_PER_CPU_SYMBOL_GPL" => [(Arg(0), Kind(macro), defaultNamespace)],
+            "EXPORT_UNUSED_SYMBOL" => [(Arg(0), ExportKind.Unused, defaultNamespace)],
+            "EXPORT_UNUSED_SYMBOL_GPL" => [(Arg(0), ExportKind.UnusedGpl, defaultNamespace)],
+            "EXPORT_SYMBOL_GPL_FUTURE" => [(Arg(0), ExportKind.GplFuture, defaultNamespace)],
+            // export.h's inner forms, reached through wrappers such as pm.h's EXPORT_*_DEV_PM_OPS.
+            "_EXPORT_SYMBOL" => [(Arg(0), IsGplSection(Arg(1)) ? ExportKind.GplOnly : ExportKind.Plain, defaultNamespace)],
+            "__EXPORT_SYMBOL" => [(Arg(0), IsGplSection(Arg(1)) ? ExportKind.GplOnly : ExportKind.Plain, Unquote(Arg(2)) is { Length: > 0 } ns ? ns : null)],
+            _ => [],
+        };
+        made = made.Where(m => IsIdentifier(m.Symbol)).ToArray();
+        return made.Length > 0 || IsBase(macro);
+
+        static ExportKind Kind(string macro) => macro.EndsWith("_GPL", StringComparison.Ordinal) ? ExportKind.GplOnly : ExportKind.Plain;
+    }
+
+    // The license argument of export.h's inner macros: "_gpl" up to 6.4, "GPL" from 6.5.
+    private static bool IsGplSection(string arg) => Unquote(arg) is "_gpl" or "GPL";
+
+    private static bool IsBase(string macro) => macro is "EXPORT_SYMBOL" or "EXPORT_SYMBOL_GPL" or "EXPORT_SYMBOL_NS" or "EXPORT_SYMBOL_NS_GPL"
+        or "EXPORT_SYMBOL_GPL_FOR_MODULES" or "EXPORT_TRACEPOINT_SYMBOL" or "EXPORT_TRACEPOINT_SYMBOL_GPL" or "EXPORT_STATIC_CALL"
+        or "EXPORT_STATIC_CALL_GPL" or "EXPORT_STATIC_CALL_TRAMP" or "EXPORT_STATIC_CALL_TRAMP_GPL" or "EXPORT_PER_CPU_SYMBOL"
+        or "EXPORT_PER_CPU_SYMBOL_GPL" or "EXPORT_UNUSED_SYMBOL" or "EXPORT_UNUSED_SYMBOL_GPL" or "EXPORT_SYMBOL_GPL_FUTURE"
+        or "_EXPORT_SYMBOL" or "__EXPORT_SYMBOL";
+
+    private void Expand(string file, string name, IReadOnlyList<IReadOnlyList<string>> args, Invocation at,
+        Dictionary<string, List<Define>> wrappers, List<SourceExport> exports, int depth)
+    {
+        if (TryBase(name, args, at.DefaultNamespace, out var made))
+        {
+            foreach (var (symbol, kind, ns) in made)
+            {
+                exports.Add(new SourceExport(symbol, kind, string.IsNullOrEmpty(ns) ? null : ns, file, at.Line, name, at.Condition));
+            }
+            return;
+        }
+        if (depth > 8 || !wrappers.TryGetValue(name, out var candidates))
+        {
+            return;
+        }
+        // The definition in the same file wins; else every active (or unknown) definition in the tree.
+        var defines = candidates.Where(d => d.File == file).ToArray();
+        if (defines.Length == 0)
+        {
+            defines = candidates.Where(d => d.Active != false).ToArray();
+        }
+        foreach (var define in defines.DistinctBy(d => string.Join(" ", d.Body)))
+        {
+            var body = Substitute(define, args);
+            foreach (var (inner, innerArgs) in Invocations(body))
+            {
+                Expand(file, inner, innerArgs, at, wrappers, exports, depth + 1);
+            }
+        }
+    }
+
+    // Parameter substitution and ## pasting over token texts.
+    private static List<string> Substitute(Define define, IReadOnlyList<IReadOnlyList<string>> args)
+    {
+        var result = new List<string>();
+        var parameters = define.Params ?? [];
+        for (var i = 0; i < define.Body.Count; i++)
+        {
+            var token = define.Body[i];
+            if (token == "#" && i + 1 < define.Body.Count && define.Body[i + 1] == "#")
+            {
+                result.Add("##");
+                i++;
+                continue;
+            }
+            if (token == "#" && i + 1 < define.Body.Count && IndexOf(parameters, define.Body[i + 1]) is var p and >= 0)
+            {
+                result.Add("\"" + (p < args.Count ? string.Concat(args[p]) : "") + "\""); // #param: stringified
+                i++;
+                continue;
+            }
+            var index = IndexOf(parameters, token);
+            if (index >= 0)
+            {
+                result.AddRange(index < args.Count ? args[index] : []);
+            }
+            else if (token == "__VA_ARGS__" && parameters.Count > 0 && parameters[^1] == "...")
+            {
+                for (var a = parameters.Count - 1; a < args.Count; a++)
+                {
+                    if (a > parameters.Count - 1) result.Add(",");
+                    result.AddRange(args[a]);
+                }
+            }
+            else
+            {
+                result.Add(token);
+            }
+        }
+        for (var i = result.Count - 1; i >= 0; i--)
+        {
+            if (result[i] == "##" && i > 0 && i + 1 < result.Count)
+            {
+                result[i - 1] += result[i + 1];
+                result.RemoveRange(i, 2);
+            }
+            else if (result[i] == "##")
+            {
+                result.RemoveAt(i);
+            }
+        }
+        return result;
+
+        static int IndexOf(IReadOnlyList<string> list, string value)
+        {
+            for (var k = 0; k < list.Count; k++)
+            {
+                if (list[k] == value) return k;
+            }
+            return -1;
+        }
+    }
+
+    // NAME ( args ) sequences in a token list.
+    private static IEnumerable<(string Name, IReadOnlyList<IReadOnlyList<string>> Args)> Invocations(List<string> tokens)
+    {
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (!IsIdentifier(tokens[i]) || tokens[i + 1] != "(")
+            {
+                continue;
+            }
+            var args = new List<IReadOnlyList<string>>();
+            var current = new List<string>();
+            var depth = 0;
+            var j = i + 1;
+            for (; j < tokens.Count; j++)
+            {
+                var t = tokens[j];
+                if (t == "(") { if (depth++ > 0) current.Add(t); continue; }
+                if (t == ")") { if (--depth == 0) break; current.Add(t); continue; }
+                if (t == "," && depth == 1) { args.Add(current); current = []; continue; }
+                current.Add(t);
+            }
+            if (depth != 0)
+            {
+                yield break;
+            }
+            args.Add(current);
+            yield return (tokens[i], args);
+        }
+    }
+
+    private FileScan? ScanFile(string root, string path, IReadOnlyDictionary<string, string> makefileNamespaces, HashSet<string> knownWrappers, ref int tokenized)
+    {
+        var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+        try
+        {
+            using var bytes = FileBytes.Open(path, 256L << 20);
+            var data = bytes.Span;
+            var marked = false;
+            foreach (var marker in MarkerBytes)
+            {
+                if (data.IndexOf(marker) >= 0)
+                {
+                    marked = true;
+                    break;
+                }
+            }
+            if (!marked)
+            {
+                return null;
+            }
+            Interlocked.Increment(ref tokenized);
+            return Tokenize(relative, data, makefileNamespaces, knownWrappers);
+        }
+        catch (InputException e)
+        {
+            errors.Add(e.Error with { Path = relative });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Error(relative, null, e.Message);
+        }
+        return null;
+    }
+
+    private sealed class Branch
+    {
+        public bool? Value;      // this branch's own condition
+        public bool AnyTrue;     // an earlier branch of this #if was true
+        public bool? AnyUnknown; // an earlier branch was unknown
+        public string Text = "";
+    }
+
+    private FileScan Tokenize(string file, ReadOnlySpan<byte> data, IReadOnlyDictionary<string, string> makefileNamespaces, HashSet<string> knownWrappers)
+    {
+        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sawInclude = false;
+        var wrapperLookup = knownWrappers.GetAlternateLookup<ReadOnlySpan<char>>();
+        var evaluator = new ConditionEvaluator(options.Config);
+        var tokenizer = new CTokenizer(data);
+        var invocations = new List<Invocation>();
+        var defines = new List<Define>();
+        var stack = new List<Branch>();
+        var defaultNamespace = NamespaceFromMakefiles(file, makefileNamespaces);
+        var pending = new List<CToken>(); // tokens outside directives, for invocations
+        var directive = new List<string>();
+        var directiveLine = 0;
+        var inDirective = false;
+
+        bool? Active()
+        {
+            bool? active = true;
+            foreach (var b in stack)
+            {
+                if (b.Value == false) return false;
+                if (b.Value is null) active = null;
+            }
+            return active;
+        }
+        string? Condition() => stack.Count == 0 ? null : string.Join(" && ", stack.Select(b => b.Text));
+
+        while (tokenizer.Next(out var token))
+        {
+            if (token.Kind == CTokenKind.Directive)
+            {
+                inDirective = true;
+                directive.Clear();
+                directiveLine = token.Line;
+                continue;
+            }
+            if (token.Kind == CTokenKind.DirectiveEnd)
+            {
+                inDirective = false;
+                HandleDirective(file, directive, directiveLine, stack, evaluator, defines, Active, ref defaultNamespace, renames, ref sawInclude);
+                continue;
+            }
+            if (inDirective)
+            {
+                directive.Add(Text(data, token));
+                continue;
+            }
+            if (Active() == false)
+            {
+                continue;
+            }
+            pending.Add(token);
+            if (token.Kind == CTokenKind.Punct && data[token.Start] is (byte)';' or (byte)'}' || pending.Count > 4096)
+            {
+                Collect(data, pending, invocations, Condition(), defaultNamespace, defines, wrapperLookup, renames);
+                pending.Clear();
+            }
+        }
+        Collect(data, pending, invocations, Condition(), defaultNamespace, defines, wrapperLookup, renames);
+        if (tokenizer.Problem is { } problem)
+        {
+            errors.Add(new InputError(file, problem.Line, null, problem.Message, Severity.Warning));
+        }
+        return new FileScan(file, invocations, defines);
+    }
+
+    // Export and module macro invocations in a run of ordinary tokens (between semicolons).
+    private static void Collect(ReadOnlySpan<byte> data, List<CToken> tokens, List<Invocation> into, string? condition, string? defaultNamespace,
+        List<Define> localDefines, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> knownWrappers, Dictionary<string, string> renames)
+    {
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            if (t.Kind != CTokenKind.Identifier || tokens[i + 1].Kind != CTokenKind.Punct || data[tokens[i + 1].Start] != '(')
+            {
+                continue;
+            }
+            // Candidates only: export-ish names, the module macros, and this file's own wrappers.
+            ReadOnlySpan<byte> nameBytes = t.Text(data);
+            if (nameBytes.IndexOf((byte)'\\') >= 0)
+            {
+                nameBytes = Encoding.ASCII.GetBytes(Text(data, t)); // split by a backslash-newline
+            }
+            if (nameBytes.IndexOf("EXPORT"u8) < 0 && !nameBytes.StartsWith("MODULE_"u8) && !IsLocalWrapper(nameBytes, localDefines) && !IsKnown(nameBytes, knownWrappers))
+            {
+                continue;
+            }
+            var texts = new List<string>();
+            var depth = 0;
+            var j = i + 1;
+            for (; j < tokens.Count; j++)
+            {
+                var text = Text(data, tokens[j]);
+                texts.Add(text);
+                if (text == "(") depth++;
+                else if (text == ")" && --depth == 0) break;
+            }
+            if (depth != 0)
+            {
+                continue;
+            }
+            var name = Text(data, t);
+            var argsTokens = new List<string> { name };
+            argsTokens.AddRange(texts);
+            foreach (var (macro, args) in Invocations(argsTokens).Take(1))
+            {
+                // #define a b before EXPORT_SYMBOL(a) exports b (qspinlock's native_ prefix, for one).
+                var renamed = renames.Count == 0 ? args
+                    : args.Select(a => (IReadOnlyList<string>)a.Select(x => renames.GetValueOrDefault(x, x)).ToArray()).ToArray();
+                into.Add(new Invocation(macro, renamed, t.Line, condition, defaultNamespace));
+            }
+        }
+    }
+
+    // A token's text without the backslash-newlines that may split it.
+    private static string Text(ReadOnlySpan<byte> data, CToken token)
+    {
+        var text = Encoding.UTF8.GetString(token.Text(data));
+        return text.Contains('\\') ? text.Replace("\\\r\n", "").Replace("\\\n", "") : text;
+    }
+
+    private static bool IsKnown(ReadOnlySpan<byte> name, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> known)
+    {
+        if (name.Length > 128)
+        {
+            return false;
+        }
+        Span<char> chars = stackalloc char[name.Length];
+        for (var i = 0; i < name.Length; i++)
+        {
+            chars[i] = (char)name[i];
+        }
+        return known.Contains(chars);
+    }
+
+    private static bool IsLocalWrapper(ReadOnlySpan<byte> name, List<Define> defines)
+    {
+        foreach (var define in defines)
+        {
+            if (name.Length == define.Name.Length && Encoding.ASCII.GetString(name) == define.Name)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void HandleDirective(string file, List<string> d, int line, List<Branch> stack, ConditionEvaluator evaluator,
+        List<Define> defines, Func<bool?> active, ref string? defaultNamespace, Dictionary<string, string> renames, ref bool sawInclude)
+    {
+        if (d.Count == 0)
+        {
+            return;
+        }
+        var rest = d.Skip(1).ToList();
+        var text = string.Join(" ", rest);
+        switch (d[0])
+        {
+            case "if":
+                stack.Add(new Branch { Value = evaluator.Evaluate(rest), Text = text });
+                break;
+            case "ifdef":
+                stack.Add(new Branch { Value = rest.Count > 0 ? evaluator.IsDefined(rest[0]) : null, Text = "defined(" + text + ")" });
+                break;
+            case "ifndef":
+                stack.Add(new Branch { Value = rest.Count > 0 ? !evaluator.IsDefined(rest[0]) : null, Text = "!defined(" + text + ")" });
+                break;
+            case "elif" or "else" or "elifdef" or "elifndef" when stack.Count > 0:
+                var b = stack[^1];
+                b.AnyTrue |= b.Value == true;
+                b.AnyUnknown = b.AnyUnknown == true || b.Value is null;
+                bool? own = d[0] switch
+                {
+                    "else" => true,
+                    "elif" => evaluator.Evaluate(rest),
+                    "elifdef" => rest.Count > 0 ? evaluator.IsDefined(rest[0]) : null,
+                    _ => rest.Count > 0 ? !evaluator.IsDefined(rest[0]) : null,
+                };
+                b.Value = b.AnyTrue ? false : own == false ? false : b.AnyUnknown == true ? null : own;
+                b.Text = d[0] == "else" ? "!(" + b.Text + ")" : text;
+                break;
+            case "endif" when stack.Count > 0:
+                stack.RemoveAt(stack.Count - 1);
+                break;
+            case "include":
+                sawInclude = true;
+                break;
+            case "define" when rest.Count > 0:
+                var name = rest[0];
+                if (name == "DEFAULT_SYMBOL_NAMESPACE")
+                {
+                    // 6.1's export.h reads DEFAULT_SYMBOL_NAMESPACE when it is included: a #define after the
+                    // first #include has no effect (drivers/pwm/pwm-lpss.c in 6.1 has that bug; its symvers agrees).
+                    if (active() != false && !sawInclude)
+                    {
+                        defaultNamespace = rest.Count > 1 ? Unquote(string.Concat(rest.Skip(1))) : null;
+                    }
+                    break;
+                }
+                if (rest.Count == 2 && IsIdentifier(rest[1]) && active() != false)
+                {
+                    renames[name] = rest[1];
+                }
+                if (IsBase(name))
+                {
+                    break; // export.h's own definitions are the base, not wrappers
+                }
+                IReadOnlyList<string>? parameters = null;
+                var bodyStart = 1;
+                // Function-like when '(' follows the name with no space: the tokenizer kept no spacing, so accept '(' right after.
+                if (rest.Count > 1 && rest[1] == "(")
+                {
+                    var ps = new List<string>();
+                    var k = 2;
+                    for (; k < rest.Count && rest[k] != ")"; k++)
+                    {
+                        if (rest[k] == ",") continue;
+                        if (rest[k] == "." && k + 2 < rest.Count && rest[k + 1] == "." && rest[k + 2] == ".") { ps.Add("..."); k += 2; continue; }
+                        ps.Add(rest[k]);
+                    }
+                    parameters = ps;
+                    bodyStart = k + 1;
+                }
+                var body = rest.Skip(bodyStart).ToList();
+                if (body.Any(t => t.StartsWith("EXPORT_", StringComparison.Ordinal) || t.Contains("EXPORT", StringComparison.Ordinal)))
+                {
+                    defines.Add(new Define(name, parameters, body, file, active()));
+                }
+                break;
+            case "undef" when rest.Count > 0 && rest[0] == "DEFAULT_SYMBOL_NAMESPACE":
+                defaultNamespace = null;
+                break;
+            case "undef" when rest.Count > 0:
+                renames.Remove(rest[0]);
+                break;
+        }
+    }
+
+    // Makefile/Kbuild: -DDEFAULT_SYMBOL_NAMESPACE=NS in ccflags-y (this directory), subdir-ccflags-y (and below)
+    // or CFLAGS_obj.o (that object). Keys: "dir/", "dir/**", "dir/obj.c".
+    private static Dictionary<string, string> ReadMakefileNamespaces(string root)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var makefile in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
+                     .Where(p => Path.GetFileName(p) is "Makefile" or "Kbuild"))
+        {
+            var text = File.ReadAllText(makefile);
+            if (!text.Contains("DEFAULT_SYMBOL_NAMESPACE", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var dir = Path.GetRelativePath(root, Path.GetDirectoryName(makefile)!).Replace('\\', '/');
+            dir = dir == "." ? "" : dir + "/";
+            foreach (var line in text.Split('\n'))
+            {
+                var at = line.IndexOf("-DDEFAULT_SYMBOL_NAMESPACE=", StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    continue;
+                }
+                var value = Unquote(new string(line[(at + "-DDEFAULT_SYMBOL_NAMESPACE=".Length)..].TakeWhile(c => !char.IsWhiteSpace(c)).ToArray()).Trim('\'', '\\', '"'));
+                var target = line.TrimStart();
+                if (target.StartsWith("subdir-ccflags", StringComparison.Ordinal)) result[dir + "**"] = value;
+                else if (target.StartsWith("CFLAGS_", StringComparison.Ordinal))
+                {
+                    var obj = target["CFLAGS_".Length..].Split(' ', '+', ':', '=')[0];
+                    result[dir + Path.ChangeExtension(obj, ".c")] = value;
+                    result[dir + Path.ChangeExtension(obj, ".S")] = value;
+                }
+                else result[dir] = value;
+            }
+        }
+        return result;
+    }
+
+    private static string? NamespaceFromMakefiles(string file, IReadOnlyDictionary<string, string> namespaces)
+    {
+        if (namespaces.Count == 0)
+        {
+            return null;
+        }
+        if (namespaces.TryGetValue(file, out var ns)) return ns;
+        var dir = file.Contains('/') ? file[..(file.LastIndexOf('/') + 1)] : "";
+        if (namespaces.TryGetValue(dir, out ns)) return ns;
+        for (var d = dir; d.Length > 0; d = d.TrimEnd('/').Contains('/') ? d[..(d.TrimEnd('/').LastIndexOf('/') + 1)] : "")
+        {
+            if (namespaces.TryGetValue(d + "**", out ns)) return ns;
+        }
+        return namespaces.GetValueOrDefault("**");
+    }
+
+    private IEnumerable<string> Walk(string root)
+    {
+        var arch = options.Arch;
+        return Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
+            .Where(p => p.EndsWith(".c", StringComparison.Ordinal) || p.EndsWith(".h", StringComparison.Ordinal) || p.EndsWith(".S", StringComparison.Ordinal)
+                        || p.EndsWith(".c_shipped", StringComparison.Ordinal) || p.EndsWith(".h_shipped", StringComparison.Ordinal))
+            .Where(p =>
+            {
+                if (arch is null) return true;
+                var rel = Path.GetRelativePath(root, p).Replace('\\', '/');
+                return !rel.StartsWith("arch/", StringComparison.Ordinal) || rel.StartsWith("arch/" + arch + "/", StringComparison.Ordinal);
+            })
+            .Order(StringComparer.Ordinal);
+    }
+
+    private static string Unquote(string text) => text.Length >= 2 && text[0] == '"' && text[^1] == '"' ? text[1..^1] : text;
+
+    private static bool IsIdentifier(string text) =>
+        text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+}

@@ -1,0 +1,90 @@
+using System.Text;
+using System.Text.Json;
+using ExportAudit.Ingest.Source;
+using ExportAudit.Model;
+
+namespace ExportAudit.Reports.Source;
+
+/// <summary>scan-source's reports: one JSON object (exports, licenses), or a text summary.</summary>
+public static class SourceScanWriter
+{
+    public static void Json(SourceScan scan, TextWriter output)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("tool", "exportaudit");
+            w.WriteString("command", "scan-source");
+            w.WriteString("root", scan.Root);
+            w.WriteStartObject("summary");
+            w.WriteNumber("files", scan.FilesRead);
+            w.WriteNumber("files_tokenized", scan.FilesTokenized);
+            w.WriteNumber("exports", scan.Exports.Count);
+            w.WriteNumber("gpl_only", scan.Exports.Count(e => e.Kind.IsGplOnly()));
+            w.WriteNumber("namespaced", scan.Exports.Count(e => e.Namespace is not null));
+            w.WriteNumber("files_with_license", scan.Licenses.Count(l => l.Licenses.Count > 0));
+            w.WriteEndObject();
+            w.WriteStartArray("exports");
+            foreach (var e in scan.Exports)
+            {
+                w.WriteStartObject();
+                w.WriteString("symbol", e.Symbol);
+                w.WriteString("type", e.Kind.ReportType());
+                w.WriteString("namespace", e.Namespace);
+                w.WriteNull("owner"); // vmlinux or a module: decided by Kbuild, which the scan does not evaluate
+                w.WriteNull("crc");
+                w.WriteString("file", e.File);
+                w.WriteNumber("line", e.Line);
+                w.WriteString("macro", e.Macro);
+                w.WriteString("condition", e.Condition);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("licenses");
+            foreach (var l in scan.Licenses)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", l.File);
+                w.WriteNumber("line", l.Line);
+                w.WriteStartArray("licenses");
+                foreach (var license in l.Licenses) w.WriteStringValue(license);
+                w.WriteEndArray();
+                w.WriteStartArray("import_ns");
+                foreach (var ns in l.ImportNamespaces) w.WriteStringValue(ns);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        output.Write(Encoding.UTF8.GetString(stream.ToArray()));
+        output.Write('\n');
+    }
+
+    public static void Text(SourceScan scan, TextWriter o)
+    {
+        var gpl = scan.Exports.Count(e => e.Kind.IsGplOnly());
+        o.Write($"exportaudit scan-source: {scan.Root}: {scan.FilesRead} files, {scan.FilesTokenized} tokenized\n");
+        o.Write($"{scan.Exports.Count} exports: {scan.Exports.Count - gpl} EXPORT_SYMBOL, {gpl} EXPORT_SYMBOL_GPL, {scan.Exports.Count(e => e.Namespace is not null)} in a namespace, {scan.Exports.Count(e => e.Condition is not null)} under #if\n");
+        o.Write($"{scan.Licenses.Count(l => l.Licenses.Count > 0)} files with MODULE_LICENSE, {scan.Licenses.Count(l => l.ImportNamespaces.Count > 0)} with MODULE_IMPORT_NS\n");
+        var incompatible = scan.Licenses.Where(l => l.Licenses.Any(x => !License.IsGplCompatible(x))).ToArray();
+        if (incompatible.Length > 0)
+        {
+            o.Write($"\nlicenses the kernel does not count as GPL-compatible ({incompatible.Length} files):\n");
+            foreach (var l in incompatible)
+            {
+                o.Write($"  {l.File}:{l.Line}: {string.Join(", ", l.Licenses.Select(x => $"\"{x}\""))}\n");
+            }
+        }
+        var namespaces = scan.Exports.Where(e => e.Namespace is not null).GroupBy(e => e.Namespace!).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        if (namespaces.Length > 0)
+        {
+            o.Write($"\nnamespaces ({namespaces.Length}):\n");
+            foreach (var g in namespaces)
+            {
+                o.Write($"  {g.Key}: {g.Count()} exports\n");
+            }
+        }
+    }
+}

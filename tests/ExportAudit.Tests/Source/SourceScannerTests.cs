@@ -1,0 +1,161 @@
+using ExportAudit.Diagnostics;
+using ExportAudit.Ingest.Source;
+using ExportAudit.Model;
+using ExportAudit.Tests.Support;
+
+namespace ExportAudit.Tests.Source;
+
+public class SourceScannerTests
+{
+    private static SourceScan Scan(TempDir dir, KernelConfig? config = null, string? arch = null)
+    {
+        var errors = new InputErrors();
+        var scan = new SourceScanner(errors, new SourceScanOptions { Config = config, Arch = arch, Jobs = 2 }).Scan(dir.Path);
+        Assert.DoesNotContain(errors.Snapshot(), e => e.Severity == Severity.Error);
+        return scan;
+    }
+
+    private static string[] Exports(SourceScan scan) =>
+        scan.Exports.Select(e => $"{e.Symbol} {e.Kind.ReportType()} {e.Namespace} {e.File}:{e.Line}").ToArray();
+
+    [Fact]
+    public void CommentsStringsAndIf0_AreNotExports_ButASplitInvocationIs()
+    {
+        using var dir = new TempDir();
+        dir.Write("a.c", """
+            #include <linux/module.h>
+            /* EXPORT_SYMBOL(in_block_comment); */
+            // EXPORT_SYMBOL(in_line_comment); \
+               EXPORT_SYMBOL(in_continued_line_comment);
+            static const char *s = "EXPORT_SYMBOL(in_string)";
+            #if 0
+            EXPORT_SYMBOL(in_if0);
+            #else
+            EXPORT_SYMBOL_GPL(in_else_of_if0);
+            #endif
+            EXPORT_SYMBOL(
+                split_over_lines);
+            EXPO\
+            RT_SYMBOL(split_by_continuation);
+            MODULE_LICENSE("GPL v2");
+            MODULE_IMPORT_NS(DMA_BUF);
+            """);
+        var scan = Scan(dir);
+        Assert.Equal(["in_else_of_if0 EXPORT_SYMBOL_GPL  a.c:9", "split_over_lines EXPORT_SYMBOL  a.c:11", "split_by_continuation EXPORT_SYMBOL  a.c:13"], Exports(scan));
+        var license = Assert.Single(scan.Licenses);
+        Assert.Equal(["GPL v2"], license.Licenses);
+        Assert.Equal(["DMA_BUF"], license.ImportNamespaces);
+    }
+
+    [Fact]
+    public void TheMacroFamily_ExpandsToWhatTheKernelExports()
+    {
+        using var dir = new TempDir();
+        dir.Write("f.c", """
+            EXPORT_SYMBOL_NS(ns_bare, USB_STORAGE);
+            EXPORT_SYMBOL_NS_GPL(ns_string, "CXL");
+            EXPORT_SYMBOL_GPL_FOR_MODULES(for_mods, "kvm,kvm-intel");
+            EXPORT_TRACEPOINT_SYMBOL_GPL(block_rq_issue);
+            EXPORT_STATIC_CALL(pv_sched_clock);
+            EXPORT_STATIC_CALL_TRAMP_GPL(tramp_only);
+            EXPORT_PER_CPU_SYMBOL(cpu_number);
+            """);
+        var exports = Exports(Scan(dir));
+        Assert.Equal([
+            "ns_bare EXPORT_SYMBOL USB_STORAGE f.c:1",
+            "ns_string EXPORT_SYMBOL_GPL CXL f.c:2",
+            "for_mods EXPORT_SYMBOL_GPL module:kvm,kvm-intel f.c:3",
+            "__SCK__tp_func_block_rq_issue EXPORT_SYMBOL_GPL  f.c:4",
+            "__SCT__tp_func_block_rq_issue EXPORT_SYMBOL_GPL  f.c:4",
+            "__traceiter_block_rq_issue EXPORT_SYMBOL_GPL  f.c:4",
+            "__tracepoint_block_rq_issue EXPORT_SYMBOL_GPL  f.c:4",
+            "__SCK__pv_sched_clock EXPORT_SYMBOL  f.c:5",
+            "__SCT__pv_sched_clock EXPORT_SYMBOL  f.c:5",
+            "__SCT__tramp_only EXPORT_SYMBOL_GPL  f.c:6",
+            "cpu_number EXPORT_SYMBOL  f.c:7",
+        ], exports);
+    }
+
+    [Fact]
+    public void DefineWrappers_FromHeadersAndTheSameFile_WithPastingAndStringify()
+    {
+        using var dir = new TempDir();
+        dir.Write("include/wrap.h", """
+            #define DEFINE_DISPATCHER(name) int disp_##name##_func(void); EXPORT_SYMBOL(disp_##name##_func)
+            #define EXPORT_NS_OPS(name, ns) __EXPORT_SYMBOL(name, "GPL", #ns)
+            """);
+        dir.Write("drivers/x.c", """
+            #include "wrap.h"
+            #define MY_EXPORT(s) EXPORT_SYMBOL_GPL(s)
+            DEFINE_DISPATCHER(xdp);
+            EXPORT_NS_OPS(x_pm_ops, X_NS);
+            MY_EXPORT(local_wrapped);
+            """);
+        Assert.Equal([
+            "disp_xdp_func EXPORT_SYMBOL  drivers/x.c:3",
+            "x_pm_ops EXPORT_SYMBOL_GPL X_NS drivers/x.c:4",
+            "local_wrapped EXPORT_SYMBOL_GPL  drivers/x.c:5",
+        ], Exports(Scan(dir)));
+    }
+
+    [Fact]
+    public void DefaultSymbolNamespace_FromMakefilesAndFromADefineBeforeTheIncludes()
+    {
+        using var dir = new TempDir();
+        dir.Write("drivers/usb/storage/Makefile", "ccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=USB_STORAGE\n");
+        dir.Write("drivers/usb/storage/u.c", "EXPORT_SYMBOL_GPL(usb_stor_probe1);\n");
+        dir.Write("drivers/dma/Makefile", "subdir-ccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=DMA_ALL\nCFLAGS_one.o += -DDEFAULT_SYMBOL_NAMESPACE=ONE\n");
+        dir.Write("drivers/dma/sub/s.c", "EXPORT_SYMBOL(in_subdir);\n");
+        dir.Write("drivers/dma/one.c", "EXPORT_SYMBOL(only_one);\n");
+        dir.Write("drivers/before.c", "#define DEFAULT_SYMBOL_NAMESPACE BEFORE\n#include <linux/export.h>\nEXPORT_SYMBOL(before_include);\n");
+        // 6.1's export.h reads the macro when included: a #define after the includes has no effect.
+        dir.Write("drivers/after.c", "#include <linux/export.h>\n#define DEFAULT_SYMBOL_NAMESPACE AFTER\nEXPORT_SYMBOL(after_include);\n");
+        var exports = Exports(Scan(dir));
+        Assert.Contains("usb_stor_probe1 EXPORT_SYMBOL_GPL USB_STORAGE drivers/usb/storage/u.c:1", exports);
+        Assert.Contains("in_subdir EXPORT_SYMBOL DMA_ALL drivers/dma/sub/s.c:1", exports);
+        Assert.Contains("only_one EXPORT_SYMBOL ONE drivers/dma/one.c:1", exports);
+        Assert.Contains("before_include EXPORT_SYMBOL BEFORE drivers/before.c:3", exports);
+        Assert.Contains("after_include EXPORT_SYMBOL  drivers/after.c:3", exports);
+    }
+
+    [Fact]
+    public void WithAConfig_IfBranchesAreEvaluated_AndTheArchitectureFilterApplies()
+    {
+        using var dir = new TempDir();
+        var config = dir.Write(".config", "CONFIG_SMP=y\nCONFIG_FOO=m\n# CONFIG_BAR is not set\nCONFIG_NR=64\n");
+        dir.Write("k.c", """
+            #ifdef CONFIG_SMP
+            EXPORT_SYMBOL(smp_only);
+            #else
+            EXPORT_SYMBOL(up_only);
+            #endif
+            #if IS_ENABLED(CONFIG_FOO) && !IS_BUILTIN(CONFIG_FOO)
+            EXPORT_SYMBOL(foo_module);
+            #endif
+            #if defined(CONFIG_BAR) || CONFIG_NR < 32
+            EXPORT_SYMBOL(bar_or_small);
+            #elif defined(SOMETHING_ELSE)
+            EXPORT_SYMBOL(unknown_branch);
+            #endif
+            """);
+        dir.Write("arch/x86/a.c", "EXPORT_SYMBOL(x86_only);\n");
+        dir.Write("arch/arm/a.c", "EXPORT_SYMBOL(arm_only);\n");
+        var unconfigured = Scan(dir).Exports.Select(e => e.Symbol).ToArray();
+        Assert.Equal(["arm_only", "x86_only", "smp_only", "up_only", "foo_module", "bar_or_small", "unknown_branch"], unconfigured);
+        var configured = Scan(dir, KernelConfig.Read(config), "x86");
+        Assert.Equal(["x86_only", "smp_only", "foo_module", "unknown_branch"], configured.Exports.Select(e => e.Symbol).ToArray());
+        Assert.Equal("defined ( SOMETHING_ELSE )", configured.Exports.Single(e => e.Symbol == "unknown_branch").Condition);
+    }
+
+    [Fact]
+    public void UnterminatedComment_IsAWarningWithLine_NotACrash()
+    {
+        using var dir = new TempDir();
+        dir.Write("bad.c", "EXPORT_SYMBOL(before);\n/* never closed\nEXPORT_SYMBOL(after);\n");
+        var errors = new InputErrors();
+        var scan = new SourceScanner(errors, new SourceScanOptions()).Scan(dir.Path);
+        Assert.Equal(["before"], scan.Exports.Select(e => e.Symbol));
+        var warning = Assert.Single(errors.Snapshot());
+        Assert.Equal(("bad.c", 2, "unterminated comment"), (warning.Path, warning.Line, warning.Message));
+    }
+}
