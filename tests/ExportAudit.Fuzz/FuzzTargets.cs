@@ -23,6 +23,7 @@ public static class FuzzTargets
         ["symvers"] = Symvers,
         ["yaml"] = Yaml,
         ["compressed"] = Compressed,
+        ["csource"] = bytes => new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes),
     };
 
     private static void Expected(Action action)

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-30}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elf vmlinux modinfo symvers yaml compressed)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elf vmlinux modinfo symvers yaml compressed csource)
 
 command -v afl-fuzz >/dev/null || { apt-get install -y -qq afl++ >&2; }
 bash tests/data/fetch-testdata.sh
@@ -33,6 +33,9 @@ seeds() { # target -> seed directory
              head -20 "$EXPORTAUDIT_HEADERS_DIR/Module.symvers" | cut -f1-4 > "$d/v4"
              head -20 "$EXPORTAUDIT_HEADERS_DIR/Module.symvers" | cut -f1-3 > "$d/v3" ;;
     yaml) cp samples/kernels/*.yaml samples/modules/*.yaml samples/shim/*.yaml rules/example-policy.yaml "$d/" ;;
+    csource) for f in kernel/module/version.c mm/percpu-km.c drivers/pwm/pwm-lpss.c include/linux/export.h; do
+               [ -f "$EXPORTAUDIT_SOURCE_61/$f" ] && cp "$EXPORTAUDIT_SOURCE_61/$f" "$d/$(basename "$f")"
+             done ;;
     compressed) for m in $(echo "$small" | awk 'NR <= 2'); do
                   xz -c "$m" > "$d/$(basename "$m").xz"; zstd -q -c "$m" > "$d/$(basename "$m").zst"; gzip -c "$m" > "$d/$(basename "$m").gz"
                 done ;;

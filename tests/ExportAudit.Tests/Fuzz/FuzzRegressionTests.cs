@@ -22,9 +22,9 @@ public class FuzzRegressionTests
         {
             FuzzTargets.All[target](File.ReadAllBytes(file));
         }
-        if (target == "yaml")
+        if (target is "yaml" or "csource")
         {
-            Assert.True(files.Length > 0, "the YamlDotNet crashes found by fuzzing are kept as regressions");
+            Assert.True(files.Length > 0, "the crashes found by fuzzing are kept as regressions");
         }
     }
 
@@ -92,6 +92,7 @@ public class FuzzRegressionTests
             "symvers" => [System.Text.Encoding.UTF8.GetBytes(string.Join("\n", File.ReadLines(Support.RealData.HeadersSymvers).Take(30)))],
             "yaml" => Directory.GetFiles(TestPaths.Samples, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray(),
             "compressed" => small.Take(1).Select(f => Compress(f)).ToArray(),
+            "csource" => new[] { "kernel/module/version.c", "drivers/pwm/pwm-lpss.c" }.Select(f => File.ReadAllBytes(Path.Combine(Support.RealData.Source61, f))).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
     }

@@ -147,6 +147,17 @@ public class SourceScannerTests
         Assert.Equal("defined ( SOMETHING_ELSE )", configured.Exports.Single(e => e.Symbol == "unknown_branch").Condition);
     }
 
+    [Theory]
+    [InlineData("EXPORT_SYMBOL(a); x = \"abc\\")]   // a backslash escaping nothing at the end (found by fuzzing)
+    [InlineData("EXPORT_SYMBOL(a); c = '\\")]
+    [InlineData("EXPORT_SYMBOL(a); #define X \\")]
+    public void InputEndingInsideALiteral_IsNotACrash(string text)
+    {
+        using var dir = new TempDir();
+        dir.Write("end.c", text);
+        Assert.Equal(["a"], Scan(dir).Exports.Select(e => e.Symbol));
+    }
+
     [Fact]
     public void UnterminatedComment_IsAWarningWithLine_NotACrash()
     {

@@ -200,7 +200,7 @@ public ref struct CTokenizer
                     SkipContinuations();
                     continue;
                 }
-                _pos += 2;
+                _pos = Math.Min(_pos + 2, _s.Length); // an escape; a backslash at the very end escapes nothing (found by fuzzing)
                 continue;
             }
             if (c == quote)

@@ -107,6 +107,23 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized);
     }
 
+    /// <summary>One file on its own (a patch's new version, a fuzz input): its exports and licenses, local wrappers only.</summary>
+    public SourceScan ScanContent(string file, ReadOnlySpan<byte> data)
+    {
+        var scan = Tokenize(file, data, new Dictionary<string, string>(), new HashSet<string>(StringComparer.Ordinal));
+        var wrappers = scan.Defines.GroupBy(d => d.Name).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var exports = new List<SourceExport>();
+        var licenses = new List<string>();
+        var namespaces = new List<string>();
+        foreach (var invocation in scan.Invocations)
+        {
+            if (invocation.Name == "MODULE_LICENSE" && invocation.Args is [[var text]] && text.StartsWith('"')) licenses.Add(Unquote(text));
+            else if (invocation.Name == "MODULE_IMPORT_NS" && invocation.Args is [[var ns]]) namespaces.Add(Unquote(ns));
+            else Expand(file, invocation.Name, invocation.Args, invocation, wrappers, exports, depth: 0);
+        }
+        return new SourceScan(file, exports, licenses.Count + namespaces.Count > 0 ? [new SourceLicense(file, 0, licenses, namespaces)] : [], 1, 1);
+    }
+
     // The macro family of include/linux/export.h and friends, by what each one exports.
     private static bool TryBase(string macro, IReadOnlyList<IReadOnlyList<string>> args, string? defaultNamespace, out (string Symbol, ExportKind Kind, string? Ns)[] made)
     {

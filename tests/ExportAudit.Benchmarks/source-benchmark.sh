@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# scan-source on Debian's linux-source-6.1 against `rg -n EXPORT_SYMBOL` on the same tree, one run, page
+# cache warm, ReadyToRun publish through its apphost; median of N runs, with the ratio and peak RSS.
+# Usage: bash tests/ExportAudit.Benchmarks/source-benchmark.sh [runs]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs="${1:-3}"
+bash tests/data/fetch-testdata.sh
+. "${XDG_CACHE_HOME:-$HOME/.cache}/exportaudit-testdata/env"
+command -v rg >/dev/null || apt-get install -y -qq ripgrep >&2
+pub=$(mktemp -d); trap 'rm -rf "$pub"' EXIT
+dotnet publish src/ExportAudit.Cli -c Release -r linux-x64 -p:PublishReadyToRun=true -o "$pub" >/dev/null
+tree="$EXPORTAUDIT_SOURCE_61"
+rg -n EXPORT_SYMBOL "$tree" > /dev/null || true # warm the page cache
+
+measure() { # median seconds and max RSS MB
+  local times=() rss=0 out
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -o "$pub/time" -f '%e %M' "$@" > /dev/null 2>&1 || true
+    out=$(tail -1 "$pub/time"); times+=("${out% *}")
+    local r=${out#* }; [ "$r" -gt "$rss" ] && rss=$r
+  done
+  echo "$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') $((rss / 1024))"
+}
+read -r t_rg rss_rg < <(measure rg -n EXPORT_SYMBOL "$tree")
+read -r t_scan rss_scan < <(measure "$pub/exportaudit" scan-source "$tree" --format json -j 2)
+read -r t_cfg rss_cfg < <(measure "$pub/exportaudit" scan-source "$tree" --kconfig "$EXPORTAUDIT_HEADERS_DIR/.config" --arch x86 --format json -j 2)
+echo
+echo "linux-source-6.1 ($(find "$tree" -name '*.[chS]' | wc -l) .c/.h/.S files); median of $runs; $(nproc) cores"
+printf '%-58s %7s %7s %8s\n' "" "wall s" "RSS MB" "vs rg"
+printf '%-58s %7.2f %7d %8s\n' "rg -n EXPORT_SYMBOL" "$t_rg" "$rss_rg" "1.0x"
+printf '%-58s %7.2f %7d %7.1fx\n' "exportaudit scan-source (exports, licenses, namespaces)" "$t_scan" "$rss_scan" "$(echo "$t_scan / $t_rg" | bc -l)"
+printf '%-58s %7.2f %7d %7.1fx\n' "  with --kconfig and --arch x86" "$t_cfg" "$rss_cfg" "$(echo "$t_cfg / $t_rg" | bc -l)"
