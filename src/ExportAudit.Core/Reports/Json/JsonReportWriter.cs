@@ -19,8 +19,7 @@ public sealed class JsonReportWriter : IReportWriter
 
     public void Write(AuditResult result, TextWriter output)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        JsonOutput.Write(output, relaxed: true, w =>
         {
             w.WriteStartObject();
             w.WriteString("tool", "exportaudit");
@@ -98,9 +97,7 @@ public sealed class JsonReportWriter : IReportWriter
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        output.Write(Encoding.UTF8.GetString(stream.ToArray()));
-        output.Write('\n');
+        });
     }
 
     public static void WriteExport(Utf8JsonWriter w, Export export)
@@ -240,15 +237,7 @@ public sealed class JsonReportWriter : IReportWriter
         w.WriteEndObject();
     }
 
-    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (var value in values)
-        {
-            w.WriteStringValue(value);
-        }
-        w.WriteEndArray();
-    }
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values) => JsonOutput.Strings(w, name, values);
 
     private static void WriteNullableNumber(Utf8JsonWriter w, string name, long? value)
     {

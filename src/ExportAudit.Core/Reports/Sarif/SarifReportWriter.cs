@@ -25,8 +25,7 @@ public sealed class SarifReportWriter : IReportWriter
     {
         var rules = Rules.All.Concat(result.CustomRules).Concat(result.Findings.Select(f => f.Rule)).DistinctBy(r => r.Id).OrderBy(r => r.Id, StringComparer.Ordinal).ToArray();
         var ruleIndex = rules.Select((r, i) => (r.Id, i)).ToDictionary(x => x.Id, x => x.i);
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        JsonOutput.Write(output, relaxed: false, w =>
         {
             w.WriteStartObject();
             w.WriteString("$schema", "https://json.schemastore.org/sarif-2.1.0.json");
@@ -126,12 +125,7 @@ public sealed class SarifReportWriter : IReportWriter
                 w.WriteString("exporter", f.Exporter);
                 if (f.Evidence.Licenses is { } licenses)
                 {
-                    w.WriteStartArray("licenses");
-                    foreach (var license in licenses)
-                    {
-                        w.WriteStringValue(license);
-                    }
-                    w.WriteEndArray();
+                    JsonOutput.Strings(w, "licenses", licenses);
                 }
                 w.WriteString("decidingLicense", f.Evidence.DecidingLicense);
                 w.WriteEndObject();
@@ -142,9 +136,7 @@ public sealed class SarifReportWriter : IReportWriter
             w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        output.Write(Encoding.UTF8.GetString(stream.ToArray()));
-        output.Write('\n');
+        });
     }
 
     public static string ToolVersion { get; } =

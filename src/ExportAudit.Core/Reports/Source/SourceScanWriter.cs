@@ -10,8 +10,7 @@ public static class SourceScanWriter
 {
     public static void Json(SourceScan scan, TextWriter output)
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        JsonOutput.Write(output, relaxed: true, w =>
         {
             w.WriteStartObject();
             w.WriteString("tool", "exportaudit");
@@ -47,19 +46,13 @@ public static class SourceScanWriter
                 w.WriteStartObject();
                 w.WriteString("file", l.File);
                 w.WriteNumber("line", l.Line);
-                w.WriteStartArray("licenses");
-                foreach (var license in l.Licenses) w.WriteStringValue(license);
-                w.WriteEndArray();
-                w.WriteStartArray("import_ns");
-                foreach (var ns in l.ImportNamespaces) w.WriteStringValue(ns);
-                w.WriteEndArray();
+                JsonOutput.Strings(w, "licenses", l.Licenses);
+                JsonOutput.Strings(w, "import_ns", l.ImportNamespaces);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-        output.Write(Encoding.UTF8.GetString(stream.ToArray()));
-        output.Write('\n');
+        });
     }
 
     public static void Text(SourceScan scan, TextWriter o)
