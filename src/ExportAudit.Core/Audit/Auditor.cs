@@ -56,6 +56,31 @@ public static class Auditor
         return Finish("simulate-load", request, input, kernelTable, simulator.Findings.ToList(), loads);
     }
 
+    /// <summary>
+    /// `scan-source MODEL --calls`: the laundering check over a kernel model's call graph — the seed's argument:
+    /// plain exports that reach GPL-only exports, or unexported core functions, directly or through helpers.
+    /// </summary>
+    public static AuditResult Launder(string modelPath, int depth, AuditRequest request)
+    {
+        var errors = new InputErrors();
+        var source = new InputLoader(errors, request.Read).LoadKernel(modelPath);
+        var findings = new List<Finding>();
+        var sources = new List<KernelSource>();
+        var table = SymbolTable.Empty;
+        if (source is { Model: { } model })
+        {
+            sources.Add(source);
+            table = Table([source], []);
+            findings.AddRange(Checks.Source.LaunderingCheck.Run(model.Functions, table, depth));
+        }
+        else if (source is not null)
+        {
+            errors.Error(modelPath, null, "--calls needs a kernel model with a call graph (calls:); the call graph of source trees and binaries is not built yet");
+        }
+        var read = new ReadResult(errors, sources, [], [], table, KernelTraits.Unknown);
+        return Finish("scan-source", request, read, table, findings, null);
+    }
+
     /// <summary>`diff OLD NEW`: export changes between two kernels and, with modules, what stops building or loading.</summary>
     public static AuditResult Diff(string oldKernel, string newKernel, AuditRequest request)
     {

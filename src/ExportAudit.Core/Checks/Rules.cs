@@ -15,6 +15,7 @@ public static class Rules
         Build.ExportedTwiceRule.Descriptor,
         Build.NoCrcRule.Descriptor,
         .. Load.LoadRules.All,
+        .. Source.LaunderingRules.All,
         .. ExportAudit.Diff.DiffRules.All,
         .. ExportAudit.Policy.PolicyRules.All,
         InputRules.Unreadable,

@@ -19,7 +19,9 @@ public sealed class TextReportWriter : IReportWriter
         var kernels = result.Kernels.Count == 0
             ? "no kernel source"
             : string.Join(", ", result.Kernels.Select(k => k.Model is { } m ? $"{k.Path} ({m.Name})" : k.Path));
-        o.Write($"exportaudit {result.Command}: {Plural(result.Modules.Count, "module")} against {kernels}; {Plural(result.Symbols.Count, "export")} in the symbol table\n");
+        o.Write(result.Modules.Count == 0 && result.Command == "scan-source"
+            ? $"exportaudit {result.Command}: {kernels}; {Plural(result.Symbols.Count, "export")}\n"
+            : $"exportaudit {result.Command}: {Plural(result.Modules.Count, "module")} against {kernels}; {Plural(result.Symbols.Count, "export")} in the symbol table\n");
 
         if (result.Loads is { } loads)
         {
@@ -57,7 +59,9 @@ public sealed class TextReportWriter : IReportWriter
         var unreadable = result.InputErrors.Count(e => e.Severity == Severity.Error);
         var suppressed = result.Findings.Count(f => f.Suppression is not null);
         o.Write($"\n{Plural(result.Count(Severity.Error), "error")}, {Plural(result.Count(Severity.Warning), "warning")}, {Plural(result.Count(Severity.Note), "note")}");
-        o.Write($" in {result.Findings.Select(f => f.Module).Distinct().Count()} of {Plural(result.Modules.Count, "module")}");
+        o.Write(result.Modules.Count > 0
+            ? $" in {result.Findings.Select(f => f.Module).Distinct().Count()} of {Plural(result.Modules.Count, "module")}"
+            : $" about {Plural(result.Findings.Select(f => f.Symbol).Distinct().Count(), "symbol")}");
         o.Write(suppressed > 0 ? $" ({suppressed} waived or in the baseline)" : "");
         o.Write(unreadable > 0 ? $"; {Plural(unreadable, "input")} could not be read (see above)\n" : "\n");
     }

@@ -1,0 +1,107 @@
+using ExportAudit.Diagnostics;
+using ExportAudit.Model;
+
+namespace ExportAudit.Checks.Source;
+
+/// <summary>
+/// The seed's argument made a rule: a plain EXPORT_SYMBOL function that calls a GPL-only export — directly or
+/// through unexported helpers up to a depth — hands GPL-only functionality to proprietary modules (EA3001).
+/// A plain export that reaches core functions not exported at all is reported at a lower level (EA3002).
+/// </summary>
+public static class LaunderingRules
+{
+    public static readonly RuleDescriptor GplOnlyLaundered = new(
+        "EA3001", "gpl-only-functionality-laundered", Severity.Warning,
+        "Plain export wraps GPL-only functionality",
+        "A non-GPL export calls an EXPORT_SYMBOL_GPL symbol, directly or through unexported helpers: any module, proprietary included, reaches the GPL-only facility through it. This is the argument that made hmm_devmem_add GPL-only in 2018. Thin wrappers are listed first.");
+
+    public static readonly RuleDescriptor ReachesUnexported = new(
+        "EA3002", "plain-export-reaches-unexported", Severity.Note,
+        "Plain export reaches core functions not exported to modules",
+        "A non-GPL export calls kernel functions that are not exported at all (as HMM did with alloc_pages_vma and walk_page_range): functionality the kernel gives no module is handed to every module.");
+
+    public static IReadOnlyList<RuleDescriptor> All { get; } = [GplOnlyLaundered, ReachesUnexported];
+}
+
+/// <summary>A path through the call graph: the export, the helpers, the symbol reached.</summary>
+public sealed record CallChain(IReadOnlyList<FunctionInfo> Path, string Target);
+
+/// <summary>Walks a call graph (a kernel model's, or a source tree's) from every plain export.</summary>
+public static class LaunderingCheck
+{
+    public const int DefaultDepth = 2;
+
+    public static IReadOnlyList<Finding> Run(IReadOnlyDictionary<string, FunctionInfo> functions, SymbolTable exports, int depth = DefaultDepth)
+    {
+        var findings = new List<(Finding Finding, int Rank)>();
+        foreach (var function in functions.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            if (exports.Find(function.Name) is not { IsGplOnly: false } export)
+            {
+                continue;
+            }
+            var gplOnly = new List<CallChain>();
+            var unexported = new List<CallChain>();
+            Walk(function, [function], functions, exports, depth, gplOnly, unexported, new HashSet<string>(StringComparer.Ordinal) { function.Name });
+            // Thin wrappers first: few calls, the GPL-only call made directly.
+            var thinness = function.Calls.Count * 10 + gplOnly.Select(c => c.Path.Count).DefaultIfEmpty(9).Min();
+            if (gplOnly.Count > 0)
+            {
+                var targets = gplOnly.Select(c => c.Target).Distinct().ToArray();
+                findings.Add((new Finding(LaunderingRules.GplOnlyLaundered, LaunderingRules.GplOnlyLaundered.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
+                    $"{export.Kind.MacroName()}({export.Name}) reaches GPL-only {string.Join(", ", targets)}",
+                    new Evidence { Export = export, Notes = [.. gplOnly.Select(c => Describe(c, exports)), $"calls: {function.Calls.Count}"] })
+                { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, thinness));
+            }
+            if (unexported.Count > 0)
+            {
+                findings.Add((new Finding(LaunderingRules.ReachesUnexported, LaunderingRules.ReachesUnexported.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
+                    $"{export.Kind.MacroName()}({export.Name}) reaches unexported {string.Join(", ", unexported.Select(c => c.Target).Distinct())}",
+                    new Evidence { Export = export, Notes = [.. unexported.Select(c => Describe(c, exports))] })
+                { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, 1000 + thinness));
+            }
+        }
+        return findings.OrderBy(f => f.Rank).ThenBy(f => f.Finding.Symbol, StringComparer.Ordinal)
+            .Select((f, i) => f.Finding with { Order = i }).ToArray();
+    }
+
+    private static void Walk(FunctionInfo from, List<FunctionInfo> path, IReadOnlyDictionary<string, FunctionInfo> functions, SymbolTable exports,
+        int depth, List<CallChain> gplOnly, List<CallChain> unexported, HashSet<string> seen)
+    {
+        foreach (var callee in from.Calls)
+        {
+            if (!seen.Add(callee))
+            {
+                continue;
+            }
+            var export = exports.Find(callee);
+            if (export is { IsGplOnly: true })
+            {
+                gplOnly.Add(new CallChain(path.ToArray(), callee));
+                continue;
+            }
+            if (export is not null)
+            {
+                continue; // another plain export: its own entry point, judged on its own
+            }
+            if (functions.TryGetValue(callee, out var helper))
+            {
+                if (path.Count <= depth)
+                {
+                    Walk(helper, [.. path, helper], functions, exports, depth, gplOnly, unexported, seen);
+                }
+                if (helper.Calls.Count == 0 || path.Count > depth)
+                {
+                    unexported.Add(new CallChain(path.ToArray(), callee));
+                }
+            }
+        }
+    }
+
+    private static string Describe(CallChain chain, SymbolTable exports)
+    {
+        var steps = chain.Path.Select(f => f.Definition is { } d ? $"{f.Name} ({d})" : f.Name);
+        var target = exports.Find(chain.Target) is { } e ? $"{chain.Target} ({e.Kind.MacroName()}{(e.Definition is { } d ? $", {d}" : "")})" : $"{chain.Target} (not exported)";
+        return string.Join(" -> ", steps.Append(target));
+    }
+}
