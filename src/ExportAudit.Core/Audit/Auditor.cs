@@ -45,12 +45,7 @@ public static class Auditor
     {
         var input = Read(request);
         // The loader sees the kernel's exports; the inputs' own exports appear as each one loads.
-        var kernelOnly = new SymbolTableBuilder();
-        foreach (var source in input.Sources)
-        {
-            kernelOnly.AddRange(source.Exports, source.Path);
-        }
-        var kernelTable = kernelOnly.Build();
+        var kernelTable = Table(input.Sources, []);
         var simulator = new LoadSimulator(kernelTable, input.Traits);
         var loads = simulator.LoadAll(input.Modules);
         return Finish("simulate-load", request, input, kernelTable, simulator.Findings.ToList(), loads);
@@ -111,6 +106,7 @@ public static class Auditor
         return Finish("diff", request, read, newTable, findings, null);
     }
 
+    /// <summary>modpost's reading order: the dumps (vmlinux, Module.symvers, KBUILD_EXTRA_SYMBOLS), then the objects.</summary>
     private static SymbolTable Table(IEnumerable<KernelSource> sources, IReadOnlyList<KernelModule> modules)
     {
         var builder = new SymbolTableBuilder(externalBuild: true);
@@ -158,19 +154,8 @@ public static class Auditor
                 }
             }
         }
-        // modpost's reading order: the dumps (vmlinux, Module.symvers, KBUILD_EXTRA_SYMBOLS), then the objects.
-        var builder = new SymbolTableBuilder(externalBuild: true);
-        var traits = KernelTraits.Unknown;
-        foreach (var source in sources)
-        {
-            builder.AddRange(source.Exports, source.Path);
-            traits = traits.Merge(source.Traits);
-        }
-        foreach (var module in inputs.Modules)
-        {
-            builder.AddRange(module.Exports, ModpostChecks.SourceKey(module));
-        }
-        return new ReadResult(errors, sources, inputs.Modules, inputs.Builtins, builder.Build(), traits);
+        var traits = sources.Aggregate(KernelTraits.Unknown, (merged, source) => merged.Merge(source.Traits));
+        return new ReadResult(errors, sources, inputs.Modules, inputs.Builtins, Table(sources, inputs.Modules), traits);
     }
 
     private static AuditResult Finish(string command, AuditRequest request, ReadResult input, SymbolTable table, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)
