@@ -21,12 +21,7 @@ public sealed record ProjectConfig(
 
     public static ProjectConfig Read(string path, InputErrors errors)
     {
-        using var reader = new StreamReader(path);
-        var documents = YamlTree.LoadAll(path, reader);
-        if (documents is not [YMapping map])
-        {
-            throw new InputException(path, documents.Count > 0 ? documents[0].Line : 1, "config: expected one YAML mapping");
-        }
+        var map = YamlTree.LoadMapping(path, "config");
         var f = new YamlFields(path, map, errors, "config");
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         string Resolve(string p) => System.IO.Path.IsPathRooted(p) ? p : System.IO.Path.GetRelativePath(Environment.CurrentDirectory, System.IO.Path.Combine(dir, p));

@@ -70,7 +70,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             }
             if (ModuleTree.IsManifestFileName(path))
             {
-                var documents = LoadYaml(path);
+                var documents = YamlTree.LoadFile(path);
                 if (documents.Count == 1 && KernelModelReader.IsModel(documents[0]))
                 {
                     var model = KernelModelReader.Read(path, (YMapping)documents[0], errors);
@@ -125,7 +125,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
     {
         var file = SymversReader.Read(path, errors);
         var config = Path.Combine(Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".", ".config");
-        var traits = File.Exists(config) ? KernelConfigReader.Read(config) : KernelTraits.Unknown;
+        var traits = File.Exists(config) ? KernelConfig.Read(config).Traits() : KernelTraits.Unknown;
         return new KernelSource(path, "symvers", file.Exports, traits, null);
     }
 
@@ -236,7 +236,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
     {
         try
         {
-            var documents = LoadYaml(path);
+            var documents = YamlTree.LoadFile(path);
             if (documents.Count > 0 && documents.All(d => d is YScalar { IsNull: true } || ManifestReader.IsManifest(d)))
             {
                 var index = 0;
@@ -258,25 +258,6 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             errors.Error(path, null, e.Message);
         }
         return [];
-    }
-
-    private static IReadOnlyList<YNode> LoadYaml(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.AsSpan().IndexOf((byte)0) >= 0)
-        {
-            throw new InputException(path, null, "binary data, not YAML", bytes.AsSpan().IndexOf((byte)0));
-        }
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new InputException(path, null, "not valid UTF-8 text");
-        }
-        return YamlTree.LoadAll(path, new StringReader(text));
     }
 
     private static byte[] ReadHead(string path)

@@ -10,7 +10,7 @@ public static class PolicyReader
 {
     public static PolicyFile ReadPolicy(string path, InputErrors errors)
     {
-        var map = Root(path);
+        var map = YamlTree.LoadMapping(path, "policy");
         var f = new YamlFields(path, map, errors, "policy");
         var name = f.OptionalString("policy") ?? System.IO.Path.GetFileNameWithoutExtension(path);
         var severities = new Dictionary<string, Severity?>(StringComparer.Ordinal);
@@ -53,7 +53,7 @@ public static class PolicyReader
 
     public static IReadOnlyList<Waiver> ReadWaivers(string path, InputErrors errors)
     {
-        var map = Root(path);
+        var map = YamlTree.LoadMapping(path, "waivers");
         var f = new YamlFields(path, map, errors, "waivers");
         var waivers = new List<Waiver>();
         foreach (var node in f.List("waivers"))
@@ -96,13 +96,5 @@ public static class PolicyReader
         }
         f.WarnUnknown();
         return rule;
-    }
-
-    private static YMapping Root(string path)
-    {
-        using var reader = new StreamReader(path);
-        var documents = YamlTree.LoadAll(path, reader);
-        return documents is [YMapping map] ? map
-            : throw new InputException(path, documents.Count > 0 ? documents[0].Line : 1, "expected one YAML mapping");
     }
 }

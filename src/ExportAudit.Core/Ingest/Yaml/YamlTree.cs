@@ -59,6 +59,35 @@ public static class YamlTree
 {
     public const long MaxExpandedNodes = 1_000_000;
 
+    /// <summary>A YAML file: binary data and invalid UTF-8 are input errors (with the offset) before parsing.</summary>
+    public static IReadOnlyList<YNode> LoadFile(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var nul = bytes.AsSpan().IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            throw new InputException(path, null, "binary data, not YAML", nul);
+        }
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new InputException(path, null, "not valid UTF-8 text");
+        }
+        return LoadAll(path, new StringReader(text));
+    }
+
+    /// <summary>A YAML file that must hold exactly one mapping (policies, waivers, the config file).</summary>
+    public static YMapping LoadMapping(string path, string what)
+    {
+        var documents = LoadFile(path);
+        return documents is [YMapping map] ? map
+            : throw new InputException(path, documents.Count > 0 ? documents[0].Line : 1, $"{what}: expected one YAML mapping");
+    }
+
     public static IReadOnlyList<YNode> LoadAll(string path, TextReader reader)
     {
         var parser = new Parser(reader);
