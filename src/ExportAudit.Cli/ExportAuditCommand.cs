@@ -310,7 +310,7 @@ public static class ExportAuditCommand
                 return ExitUsageOrInput;
             }
             var errors = new InputErrors();
-            ExportAudit.Ingest.Source.KernelConfig? kconfig = null;
+            ExportAudit.Ingest.Config.KernelConfig? kconfig = null;
             if (parse.GetValue(config) is { } configPath)
             {
                 if (!File.Exists(configPath))
@@ -318,7 +318,7 @@ public static class ExportAuditCommand
                     ctx.Stderr.WriteLine($"exportaudit: {configPath}: no such file");
                     return ExitUsageOrInput;
                 }
-                kconfig = ExportAudit.Ingest.Source.KernelConfig.Read(configPath);
+                kconfig = ExportAudit.Ingest.Config.KernelConfig.Read(configPath);
             }
             var scan = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress =>
                 new ExportAudit.Ingest.Source.SourceScanner(errors, new ExportAudit.Ingest.Source.SourceScanOptions

@@ -1,4 +1,5 @@
 using ExportAudit.Diagnostics;
+using ExportAudit.Ingest.Config;
 using ExportAudit.Ingest.Source;
 using ExportAudit.Model;
 using ExportAudit.Tests.Support;

@@ -1,9 +1,12 @@
-namespace ExportAudit.Ingest.Source;
+using ExportAudit.Model;
+
+namespace ExportAudit.Ingest.Config;
 
 /// <summary>
 /// A kernel .config as the preprocessor sees it through autoconf.h: CONFIG_X=y defines CONFIG_X as 1,
 /// CONFIG_X=m defines CONFIG_X_MODULE as 1 (and not CONFIG_X), values define CONFIG_X as the value, and
-/// everything else is undefined — which, with a config given, is known to be 0.
+/// everything else is undefined — which, with a config given, is known to be 0. One parser serves the
+/// source scanner's #if evaluation and the loader traits of a kernel source.
 /// </summary>
 public sealed class KernelConfig
 {
@@ -52,4 +55,14 @@ public sealed class KernelConfig
     public bool IsBuiltin(string name) => _defined.ContainsKey(name) && _defined[name] == "1";
 
     public bool IsModule(string name) => _defined.ContainsKey(name + "_MODULE");
+
+    /// <summary>The options the module loader's behaviour depends on; an option the .config does not set is off.</summary>
+    public KernelTraits Traits() => new()
+    {
+        ModuleSig = IsEnabled("CONFIG_MODULE_SIG"),
+        ForceLoad = IsEnabled("CONFIG_MODULE_FORCE_LOAD"),
+        AllowMissingNamespaceImports = IsEnabled("CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS"),
+    };
+
+    private bool IsEnabled(string name) => IsBuiltin(name) || IsModule(name);
 }

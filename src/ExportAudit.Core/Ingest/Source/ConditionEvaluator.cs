@@ -1,3 +1,5 @@
+using ExportAudit.Ingest.Config;
+
 namespace ExportAudit.Ingest.Source;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ExportAudit.Ingest.Config;
 using ExportAudit.Model;
 
 namespace ExportAudit.Ingest.Source;
