@@ -13,18 +13,10 @@ dotnet publish src/ExportAudit.Cli -c Release -r linux-x64 -p:PublishReadyToRun=
 tree="$EXPORTAUDIT_SOURCE_61"
 rg -n EXPORT_SYMBOL "$tree" > /dev/null || true # warm the page cache
 
-measure() { # median seconds and max RSS MB
-  local times=() rss=0 out
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -o "$pub/time" -f '%e %M' "$@" > /dev/null 2>&1 || true
-    out=$(tail -1 "$pub/time"); times+=("${out% *}")
-    local r=${out#* }; [ "$r" -gt "$rss" ] && rss=$r
-  done
-  echo "$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') $((rss / 1024))"
-}
-read -r t_rg rss_rg < <(measure rg -n EXPORT_SYMBOL "$tree")
-read -r t_scan rss_scan < <(measure "$pub/exportaudit" scan-source "$tree" --format json -j 2)
-read -r t_cfg rss_cfg < <(measure "$pub/exportaudit" scan-source "$tree" --kconfig "$EXPORTAUDIT_HEADERS_DIR/.config" --arch x86 --format json -j 2)
+. tests/ExportAudit.Benchmarks/measure.sh
+read -r t_rg rss_rg < <(measure "$runs" "$pub/time" rg -n EXPORT_SYMBOL "$tree")
+read -r t_scan rss_scan < <(measure "$runs" "$pub/time" "$pub/exportaudit" scan-source "$tree" --format json -j 2)
+read -r t_cfg rss_cfg < <(measure "$runs" "$pub/time" "$pub/exportaudit" scan-source "$tree" --kconfig "$EXPORTAUDIT_HEADERS_DIR/.config" --arch x86 --format json -j 2)
 echo
 echo "linux-source-6.1 ($(find "$tree" -name '*.[chS]' | wc -l) .c/.h/.S files); median of $runs; $(nproc) cores"
 printf '%-58s %7s %7s %8s\n' "" "wall s" "RSS MB" "vs rg"

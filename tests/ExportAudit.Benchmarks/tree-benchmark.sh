@@ -24,19 +24,7 @@ count=$(find "$tree" -name '*.ko*' | wc -l)
 size=$(du -sm "$tree" | cut -f1)
 find "$tree" -type f -exec cat {} + > /dev/null # page cache warm
 
-# median wall time (s) and max RSS (MB) of a command over $rounds runs
-measure() {
-  local times=() rss=0 out
-  for _ in $(seq "$rounds"); do
-    /usr/bin/time -o "$pub/time" -f '%e %M' "$@" > /dev/null 2>&1 || true
-    out=$(tail -1 "$pub/time")
-    times+=("${out% *}")
-    local r=${out#* }; [ "$r" -gt "$rss" ] && rss=$r
-  done
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  echo "$median $((rss / 1024))"
-}
+. tests/ExportAudit.Benchmarks/measure.sh
 
 baseline() {
   # What a vendor's shell script does today.
@@ -52,9 +40,9 @@ baseline() {
 export -f baseline
 export tree headers pub
 
-read -r t_text rss_text < <(measure "$ea" check --kernel "$headers" "$tree" -j 2)
-read -r t_json rss_json < <(measure "$ea" check --kernel "$headers" "$tree" -j 2 --format json)
-read -r t_depmod rss_depmod < <(measure depmod -n -e -E "$headers/Module.symvers" -b "$root" "$version")
+read -r t_text rss_text < <(measure "$rounds" "$pub/time" "$ea" check --kernel "$headers" "$tree" -j 2)
+read -r t_json rss_json < <(measure "$rounds" "$pub/time" "$ea" check --kernel "$headers" "$tree" -j 2 --format json)
+read -r t_depmod rss_depmod < <(measure "$rounds" "$pub/time" depmod -n -e -E "$headers/Module.symvers" -b "$root" "$version")
 start=$(date +%s.%N); bash -c baseline > /dev/null; t_base=$(echo "$(date +%s.%N) - $start" | bc)
 
 echo
