@@ -66,6 +66,7 @@ public static class ExportAuditCommand
             "  exportaudit simulate-load --kernel samples/kernels/hmm-4.19-before.yaml samples/modules\n" +
             "  exportaudit simulate-load --kernel /boot/vmlinuz-$(uname -r) --kernel /lib/modules/$(uname -r) vendor/*.ko --format json",
             Auditor.SimulateLoad, context));
+        root.Subcommands.Add(ReviewCommand(context));
         root.Subcommands.Add(DiffCommand(context));
         root.Subcommands.Add(ScanSourceCommand(context));
         root.Subcommands.Add(RulesCommand(context));
@@ -215,14 +216,14 @@ public static class ExportAuditCommand
     }
 
     /// <summary>Input errors to stderr, the baseline and every report written; the exit code.</summary>
-    private static int Emit(CommandContext ctx, AuditResult result, List<OutputTarget> targets, string? baselineOut)
+    private static int Emit(CommandContext ctx, AuditResult result, List<OutputTarget> targets, string? baselineOut, bool kernelRequired = true)
     {
         var stderr = ctx.Stderr;
         foreach (var error in result.InputErrors)
         {
             stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
         }
-        if (result.Kernels.Count == 0 && !result.HasInputErrors)
+        if (kernelRequired && result.Kernels.Count == 0 && !result.HasInputErrors)
         {
             stderr.WriteLine("exportaudit: no kernel symbols: give --kernel (Module.symvers, a headers directory, vmlinux, a /lib/modules tree or a kernel model)");
             return ExitUsageOrInput;
@@ -342,6 +343,65 @@ public static class ExportAuditCommand
                 }
             }
             return errors.HasErrors ? ExitUsageOrInput : ExitClean;
+        });
+        return command;
+    }
+
+    /// <summary>`review PATCH...`: what a patch series does to the export table, and whom it breaks.</summary>
+    private static Command ReviewCommand(CommandContext ctx)
+    {
+        var patches = new Argument<string[]>("PATCH")
+        {
+            Description = "git format-patch files, an mbox of a series, a single mail or a plain unified diff; '-' reads standard input. A series is reviewed in the order given.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var tree = new Option<string?>("--tree") { Description = "The source tree the series applies to. Only read, never modified; nothing in it runs, no config is read from it. Gives whole files, in-tree users and the laundering check on the code after the series." };
+        var kernel = new Option<string[]>("--kernel", "-k")
+        {
+            Description = "The kernel before the series (Module.symvers, headers dir, vmlinux, /lib/modules tree or a YAML model): owners, CRCs and GPL-only status of what the patched code calls. Repeatable; sources merge.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var modules = new Option<string[]>("--modules", "-m")
+        {
+            Description = "Consumers to judge (.ko, .o, manifests, trees): which the series breaks and how, with modpost's and the loader's lines.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var format = new Option<string[]>("--format", "-f") { Description = "markdown, json, text (default), sarif, junit or github; FMT[:PATH], repeatable.", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the (single) --format to this file." };
+        var failOn = new Option<string?>("--fail-on") { Description = "error (default: a consumer breaks), warning (also: an export made GPL-only, removed, moved, added without user, laundering) or note." };
+        failOn.AcceptOnlyFromAmong("error", "warning", "note");
+        var depth = new Option<int>("--depth") { Description = "How many static helpers deep the laundering check follows (default 2).", DefaultValueFactory = _ => ExportAudit.Checks.Source.LaunderingCheck.DefaultDepth };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var noProgress = new Option<bool>("--no-progress") { Description = "Never show progress." };
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces of internal errors, for bug reports." };
+        var command = new Command("review",
+            "Review a patch or a series for its effect on the export table: exports added, removed, made GPL-only or plain, moved between namespaces, with file and line; with --tree the in-tree users of each and the laundering check on the patched code; with --modules the consumers it breaks, in modpost's words.\n\n" +
+            "Examples:\n  exportaudit review samples/patches/0007-mm-hmm-mark-hmm_devmem_-add-add_resource-EXPORT_SYMB.patch --kernel samples/kernels/hmm-4.19-before.yaml --modules samples/modules --format markdown\n" +
+            "  git format-patch -3 --stdout | exportaudit review - --tree . --kernel /usr/src/linux-headers-$(uname -r) --format json\n" +
+            "  exportaudit review series.mbox --tree ~/linux --modules /lib/modules/$(uname -r)/updates --format markdown:review.md")
+        {
+            patches, tree, kernel, modules, format, output, failOn, depth, jobs, noProgress, verbose,
+        };
+        command.SetAction(parse =>
+        {
+            var targets = ResolveTargets("review", parse.GetValue(format) ?? [], parse.GetValue(output), ctx.Stderr);
+            if (targets is null)
+            {
+                return ExitUsageOrInput;
+            }
+            var threshold = Severity.Error;
+            if (parse.GetValue(failOn) is { } level)
+            {
+                Severities.TryParse(level, out threshold);
+            }
+            var request = new AuditRequest(parse.GetValue(kernel) ?? [], parse.GetValue(modules) ?? []) { FailLevel = threshold };
+            var result = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress =>
+                Auditor.Review(parse.GetValue(patches)!, parse.GetValue(tree), Math.Max(0, parse.GetValue(depth)),
+                    request with { Read = new ReadOptions { Jobs = Math.Max(1, parse.GetValue(jobs)), Progress = progress } },
+                    () => { using var stdin = Console.OpenStandardInput(); using var copy = new MemoryStream(); stdin.CopyTo(copy); return copy.ToArray(); }));
+            return Emit(ctx, result, targets, null, kernelRequired: false);
         });
         return command;
     }

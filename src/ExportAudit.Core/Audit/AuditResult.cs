@@ -24,6 +24,9 @@ public sealed record AuditResult(
     /// <summary>Modules built into vmlinux, from a tree's modules.builtin(.modinfo).</summary>
     public IReadOnlyList<BuiltinModule> Builtins { get; init; } = [];
 
+    /// <summary>`review`: the per-patch and series view of the export changes, for the markdown and JSON writers.</summary>
+    public Review.ReviewReport? Review { get; init; }
+
     /// <summary>Descriptors of the custom rules that ran, for SARIF's rule table.</summary>
     public IReadOnlyList<RuleDescriptor> CustomRules { get; init; } = [];
 

@@ -106,6 +106,51 @@ public static class Auditor
         return Finish("diff", request, read, newTable, findings, null);
     }
 
+    /// <summary>
+    /// `review PATCH...`: what a patch series does to the export table and whom it breaks. request.Kernels is the
+    /// kernel before the series (optional), request.Inputs the consumer modules (--modules).
+    /// </summary>
+    /// <param name="readStandardInput">Supplies the bytes of the patch named "-".</param>
+    public static AuditResult Review(IReadOnlyList<string> patchPaths, string? tree, int depth, AuditRequest request, Func<byte[]>? readStandardInput = null)
+    {
+        var errors = new InputErrors();
+        foreach (var prior in request.PriorErrors)
+        {
+            errors.Add(prior);
+        }
+        var patches = new List<ExportAudit.Ingest.Patch.Patch>();
+        foreach (var path in patchPaths)
+        {
+            patches.AddRange(path == "-" && readStandardInput is not null
+                ? ExportAudit.Ingest.Patch.PatchReader.Read("-", readStandardInput(), errors)
+                : ExportAudit.Ingest.Patch.PatchReader.ReadFile(path, errors));
+        }
+        ExportAudit.Review.PatchedTree? patchedTree = null;
+        if (tree is not null)
+        {
+            if (Directory.Exists(tree)) patchedTree = new ExportAudit.Review.PatchedTree(tree.TrimEnd('/'));
+            else errors.Error(tree, null, "--tree: not a directory");
+        }
+        var loader = new InputLoader(errors, request.Read);
+        var sources = request.Kernels.Select(loader.LoadKernel).OfType<KernelSource>().ToList();
+        var modules = loader.LoadModules(request.Inputs).Modules;
+        var kernelTable = Table(sources, []);
+        var traits = sources.Aggregate(KernelTraits.Unknown, (merged, source) => merged.Merge(source.Traits));
+        var (report, findings) = ExportAudit.Review.PatchReviewer.Review(patches, new ExportAudit.Review.ReviewInputs
+        {
+            Tree = patchedTree,
+            Kernel = kernelTable,
+            Model = sources.Select(s => s.Model).FirstOrDefault(m => m is not null),
+            Traits = traits,
+            Modules = modules,
+            Depth = depth,
+            Jobs = request.Read.Jobs,
+            Progress = request.Read.Progress,
+        }, errors);
+        var read = new ReadResult(errors, sources, modules, [], kernelTable, traits);
+        return Finish("review", request, read, kernelTable, findings, null) with { Review = report };
+    }
+
     /// <summary>modpost's reading order: the dumps (vmlinux, Module.symvers, KBUILD_EXTRA_SYMBOLS), then the objects.</summary>
     private static SymbolTable Table(IEnumerable<KernelSource> sources, IReadOnlyList<KernelModule> modules)
     {

@@ -16,6 +16,7 @@ public static class Rules
         Build.NoCrcRule.Descriptor,
         .. Load.LoadRules.All,
         .. Source.LaunderingRules.All,
+        .. Source.InTreeUseRules.All,
         .. ExportAudit.Diff.DiffRules.All,
         .. ExportAudit.Policy.PolicyRules.All,
         InputRules.Unreadable,

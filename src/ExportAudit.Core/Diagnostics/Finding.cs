@@ -6,7 +6,7 @@ namespace ExportAudit.Diagnostics;
 
 /// <summary>
 /// The facts that decided a finding, so a reader can check it without re-running anything:
-/// module → symbol → exporter → export kind and namespace → export site → the license values that decided.
+/// module → symbol → exporter → export kind and namespace → export site → the license values that decided → the patch hunk.
 /// </summary>
 public sealed record Evidence
 {
@@ -21,6 +21,8 @@ public sealed record Evidence
     /// <summary>The license value that decided, and under which rule (modpost: all must be compatible; loader: the first).</summary>
     public string? DecidingLicense { get; init; }
     public string? LicenseRule { get; init; }
+    /// <summary>The patch hunk that made the change (review): "PATCHFILE:LINE FILE @@ -a,b +c,d @@".</summary>
+    public string? Hunk { get; init; }
     /// <summary>Anything else that decided, one short clause each (CRC values, imported namespaces, ...).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }

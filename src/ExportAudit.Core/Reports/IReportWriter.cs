@@ -24,6 +24,7 @@ public static class ReportWriters
         new Sarif.SarifReportWriter(),
         new Junit.JunitReportWriter(),
         new GitHub.GitHubReportWriter(),
+        new Markdown.MarkdownReportWriter(),
     ];
 
     public static IReportWriter? Find(string format) => All.FirstOrDefault(w => w.Format == format);

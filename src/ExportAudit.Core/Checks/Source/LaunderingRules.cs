@@ -43,14 +43,14 @@ public static class LaunderingCheck
             var gplOnly = new List<CallChain>();
             var unexported = new List<CallChain>();
             Walk(function, [function], functions, exports, depth, gplOnly, unexported, new HashSet<string>(StringComparer.Ordinal) { function.Name });
-            // Thin wrappers first: few calls, the GPL-only call made directly.
-            var thinness = function.Calls.Count * 10 + gplOnly.Select(c => c.Path.Count).DefaultIfEmpty(9).Min();
+            // Thin wrappers first: few statements and calls, the GPL-only call made directly.
+            var thinness = function.Statements * 10 + function.Calls.Count * 10 + gplOnly.Select(c => c.Path.Count).DefaultIfEmpty(9).Min();
             if (gplOnly.Count > 0)
             {
                 var targets = gplOnly.Select(c => c.Target).Distinct().ToArray();
                 findings.Add((new Finding(LaunderingRules.GplOnlyLaundered, LaunderingRules.GplOnlyLaundered.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
                     $"{export.Kind.MacroName()}({export.Name}) reaches GPL-only {string.Join(", ", targets)}",
-                    new Evidence { Export = export, Notes = [.. gplOnly.Select(c => Describe(c, exports)), $"calls: {function.Calls.Count}"] })
+                    new Evidence { Export = export, Notes = [.. gplOnly.Select(c => Describe(c, exports)), function.Statements > 0 ? $"calls: {function.Calls.Count}, statements: {function.Statements}" : $"calls: {function.Calls.Count}"] })
                 { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, thinness));
             }
             if (unexported.Count > 0)

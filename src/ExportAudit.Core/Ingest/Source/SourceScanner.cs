@@ -108,9 +108,11 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     }
 
     /// <summary>One file on its own (a patch's new version, a fuzz input): its exports and licenses, local wrappers only.</summary>
-    public SourceScan ScanContent(string file, ReadOnlySpan<byte> data)
+    /// <param name="defaultNamespace">DEFAULT_SYMBOL_NAMESPACE from the file's Makefiles (<see cref="MakefileNamespace"/>).</param>
+    public SourceScan ScanContent(string file, ReadOnlySpan<byte> data, string? defaultNamespace = null)
     {
-        var scan = Tokenize(file, data, new Dictionary<string, string>(), new HashSet<string>(StringComparer.Ordinal));
+        var makefile = defaultNamespace is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [file] = defaultNamespace };
+        var scan = Tokenize(file, data, makefile, new HashSet<string>(StringComparer.Ordinal));
         var wrappers = scan.Defines.GroupBy(d => d.Name).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var exports = new List<SourceExport>();
         var licenses = new List<string>();
@@ -578,33 +580,60 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         foreach (var makefile in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
                      .Where(p => Path.GetFileName(p) is "Makefile" or "Kbuild"))
         {
-            var text = File.ReadAllText(makefile);
-            if (!text.Contains("DEFAULT_SYMBOL_NAMESPACE", StringComparison.Ordinal))
+            AddMakefileNamespaces(root, makefile, result);
+        }
+        return result;
+    }
+
+    /// <summary>The DEFAULT_SYMBOL_NAMESPACE the Makefiles of a file's directory and its parents give it (one file's worth of
+    /// <see cref="ReadMakefileNamespaces"/>, for reviewing a patch without walking the tree).</summary>
+    public static string? MakefileNamespace(string root, string relativeFile)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var dir = Path.GetDirectoryName(relativeFile.Replace('\\', '/')) ?? "";
+        while (true)
+        {
+            foreach (var name in (string[])["Makefile", "Kbuild"])
+            {
+                var makefile = Path.Combine(root, dir, name);
+                if (File.Exists(makefile))
+                {
+                    AddMakefileNamespaces(root, makefile, result);
+                }
+            }
+            if (dir.Length == 0) break;
+            dir = Path.GetDirectoryName(dir) ?? "";
+        }
+        return NamespaceFromMakefiles(relativeFile, result);
+    }
+
+    private static void AddMakefileNamespaces(string root, string makefile, Dictionary<string, string> result)
+    {
+        var text = File.ReadAllText(makefile);
+        if (!text.Contains("DEFAULT_SYMBOL_NAMESPACE", StringComparison.Ordinal))
+        {
+            return;
+        }
+        var dir = Path.GetRelativePath(root, Path.GetDirectoryName(makefile)!).Replace('\\', '/');
+        dir = dir == "." ? "" : dir + "/";
+        foreach (var line in text.Split('\n'))
+        {
+            var at = line.IndexOf("-DDEFAULT_SYMBOL_NAMESPACE=", StringComparison.Ordinal);
+            if (at < 0)
             {
                 continue;
             }
-            var dir = Path.GetRelativePath(root, Path.GetDirectoryName(makefile)!).Replace('\\', '/');
-            dir = dir == "." ? "" : dir + "/";
-            foreach (var line in text.Split('\n'))
+            var value = Unquote(new string(line[(at + "-DDEFAULT_SYMBOL_NAMESPACE=".Length)..].TakeWhile(c => !char.IsWhiteSpace(c)).ToArray()).Trim('\'', '\\', '"'));
+            var target = line.TrimStart();
+            if (target.StartsWith("subdir-ccflags", StringComparison.Ordinal)) result[dir + "**"] = value;
+            else if (target.StartsWith("CFLAGS_", StringComparison.Ordinal))
             {
-                var at = line.IndexOf("-DDEFAULT_SYMBOL_NAMESPACE=", StringComparison.Ordinal);
-                if (at < 0)
-                {
-                    continue;
-                }
-                var value = Unquote(new string(line[(at + "-DDEFAULT_SYMBOL_NAMESPACE=".Length)..].TakeWhile(c => !char.IsWhiteSpace(c)).ToArray()).Trim('\'', '\\', '"'));
-                var target = line.TrimStart();
-                if (target.StartsWith("subdir-ccflags", StringComparison.Ordinal)) result[dir + "**"] = value;
-                else if (target.StartsWith("CFLAGS_", StringComparison.Ordinal))
-                {
-                    var obj = target["CFLAGS_".Length..].Split(' ', '+', ':', '=')[0];
-                    result[dir + Path.ChangeExtension(obj, ".c")] = value;
-                    result[dir + Path.ChangeExtension(obj, ".S")] = value;
-                }
-                else result[dir] = value;
+                var obj = target["CFLAGS_".Length..].Split(' ', '+', ':', '=')[0];
+                result[dir + Path.ChangeExtension(obj, ".c")] = value;
+                result[dir + Path.ChangeExtension(obj, ".S")] = value;
             }
+            else result[dir] = value;
         }
-        return result;
     }
 
     private static string? NamespaceFromMakefiles(string file, IReadOnlyDictionary<string, string> namespaces)

@@ -84,6 +84,11 @@ public sealed class JsonReportWriter : IReportWriter
                 w.WriteEndArray();
             }
 
+            if (result.Review is { } review)
+            {
+                WriteReview(w, review);
+            }
+
             w.WriteStartArray("input_errors");
             foreach (var error in result.InputErrors)
             {
@@ -176,8 +181,102 @@ public sealed class JsonReportWriter : IReportWriter
         }
         w.WriteString("deciding_license", e.DecidingLicense);
         w.WriteString("license_rule", e.LicenseRule);
+        if (e.Hunk is { } hunk)
+        {
+            w.WriteString("hunk", hunk);
+        }
         WriteStrings(w, "notes", e.Notes);
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    // review: the series' net changes, then each patch's own, then the consumers.
+    private static void WriteReview(Utf8JsonWriter w, ExportAudit.Review.ReviewReport review)
+    {
+        w.WriteStartObject("review");
+        w.WriteString("tree", review.Tree);
+        w.WriteStartArray("series");
+        foreach (var change in review.Series)
+        {
+            WriteChange(w, change);
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("patches");
+        foreach (var patch in review.Patches)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", patch.Patch.Name);
+            w.WriteString("path", patch.Patch.Source);
+            w.WriteNumber("index", patch.Patch.Index);
+            w.WriteString("subject", patch.Patch.Subject);
+            w.WriteString("from", patch.Patch.From);
+            w.WriteString("message_id", patch.Patch.MessageId);
+            WriteStrings(w, "files", patch.FilesChanged);
+            WriteStrings(w, "not_applied", patch.NotApplied);
+            w.WriteStartArray("changes");
+            foreach (var change in patch.Changes)
+            {
+                WriteChange(w, change);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("consumers");
+        foreach (var consumer in review.Consumers)
+        {
+            w.WriteStartObject();
+            w.WriteString("module", consumer.Module);
+            WriteStrings(w, "licenses", consumer.Licenses);
+            WriteStrings(w, "uses_changed", consumer.UsesChanged);
+            w.WriteBoolean("broken", consumer.Broken);
+            WriteStrings(w, "lines", consumer.Lines);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("laundering_resolved");
+        foreach (var finding in review.LaunderingResolved)
+        {
+            WriteFinding(w, finding);
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteChange(Utf8JsonWriter w, ExportAudit.Review.ExportChangeReview change)
+    {
+        w.WriteStartObject();
+        w.WriteString("symbol", change.Symbol);
+        w.WriteString("rule", change.Kind.Id);
+        w.WriteString("change", change.Kind.Name);
+        WriteState(w, "before", change.Before);
+        WriteState(w, "after", change.After);
+        w.WriteString("hunk", change.Site?.ToString());
+        if (change.InTreeUsers is { } users)
+        {
+            WriteStrings(w, "in_tree_users", users);
+        }
+        else
+        {
+            w.WriteNull("in_tree_users");
+        }
+        w.WriteString("function", change.Function);
+        w.WriteEndObject();
+    }
+
+    private static void WriteState(Utf8JsonWriter w, string name, ExportAudit.Review.ExportState? state)
+    {
+        if (state is null)
+        {
+            w.WriteNull(name);
+            return;
+        }
+        w.WriteStartObject(name);
+        w.WriteString("symbol", state.Symbol);
+        w.WriteString("type", state.Kind.ReportType());
+        w.WriteString("namespace", state.Namespace);
+        w.WriteString("file", state.File);
+        w.WriteNumber("line", state.Line);
         w.WriteEndObject();
     }
 

@@ -19,9 +19,36 @@ public sealed class TextReportWriter : IReportWriter
         var kernels = result.Kernels.Count == 0
             ? "no kernel source"
             : string.Join(", ", result.Kernels.Select(k => k.Model is { } m ? $"{k.Path} ({m.Name})" : k.Path));
-        o.Write(result.Modules.Count == 0 && result.Command == "scan-source"
+        o.Write(result.Review is { } r
+            ? $"exportaudit review: {Plural(r.Patches.Count, "patch")}, {Plural(r.Series.Count, "export change")} in all; {Plural(result.Modules.Count, "consumer module")}; against {kernels}{(r.Tree is { } tree ? $", tree {tree}" : ", hunks only")}\n"
+            : result.Modules.Count == 0 && result.Command == "scan-source"
             ? $"exportaudit {result.Command}: {kernels}; {Plural(result.Symbols.Count, "export")}\n"
             : $"exportaudit {result.Command}: {Plural(result.Modules.Count, "module")} against {kernels}; {Plural(result.Symbols.Count, "export")} in the symbol table\n");
+
+        if (result.Review is { } review)
+        {
+            foreach (var patch in review.Patches)
+            {
+                o.Write($"\n{patch.Patch.Name}{(patch.Patch.Subject is { } subject ? ": " + subject : "")}\n");
+                foreach (var c in patch.Changes)
+                {
+                    var state = (c.After ?? c.Before)!;
+                    o.Write($"  {c.Kind.Id}  {c.Symbol}: {c.Before?.Describe() ?? "not exported"} -> {c.After?.Describe() ?? "not exported"}  ({state.File}:{state.Line})\n");
+                }
+                if (patch.Changes.Count == 0)
+                {
+                    o.Write("  no export changes\n");
+                }
+            }
+            foreach (var consumer in review.Consumers)
+            {
+                o.Write($"\nconsumer {consumer.Module}: {(consumer.Broken ? "breaks" : consumer.UsesChanged.Count > 0 ? "builds and loads" : "unaffected")}\n");
+                foreach (var line in consumer.Lines)
+                {
+                    o.Write($"  {line}\n");
+                }
+            }
+        }
 
         if (result.Loads is { } loads)
         {
@@ -82,6 +109,10 @@ public sealed class TextReportWriter : IReportWriter
             var all = e.Licenses is { Count: > 1 } list ? $" (licenses: {string.Join(", ", list.Select(l => $"'{l}'"))})" : "";
             yield return $"license: '{license}' is not GPL-compatible{all}; {e.LicenseRule}";
         }
+        if (e.Hunk is { } hunk)
+        {
+            yield return "hunk: " + hunk;
+        }
         foreach (var note in e.Notes)
         {
             yield return note;
@@ -95,5 +126,5 @@ public sealed class TextReportWriter : IReportWriter
         return $"{export.Kind.MacroName()} {export.Name}{ns} by {export.Owner}{site} (from {export.ReadFrom})";
     }
 
-    private static string Plural(int n, string word) => $"{n} {word}{(n == 1 ? "" : "s")}";
+    private static string Plural(int n, string word) => $"{n} {word}{(n == 1 ? "" : word.EndsWith("ch", StringComparison.Ordinal) ? "es" : "s")}";
 }
