@@ -24,6 +24,7 @@ command -v zstd >/dev/null || need_pkgs+=(zstd)
 command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
 [ -x /bin/busybox ] && /bin/busybox --help 2>&1 | grep -q 'static' || dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static)
 command -v cpio >/dev/null || need_pkgs+=(cpio)
+command -v git >/dev/null || need_pkgs+=(git) # the review tests make real patches with git format-patch
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(libc6-dev)
 if ! dpkg -s linux-headers-amd64 >/dev/null 2>&1; then
   need_pkgs+=(linux-headers-amd64)
