@@ -23,8 +23,24 @@ public static class FuzzTargets
         ["symvers"] = Symvers,
         ["yaml"] = Yaml,
         ["compressed"] = Compressed,
-        ["csource"] = bytes => new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes),
+        ["csource"] = CSource,
+        ["patch"] = Patch,
     };
+
+    // The scanner and the function extractor (the call graph) over one file.
+    private static void CSource(byte[] bytes)
+    {
+        new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes);
+        ExportAudit.Ingest.Source.FunctionExtractor.Extract("fuzz.c", bytes);
+    }
+
+    // Mail, MIME and diff parsing, then the whole hunks-only review of what was parsed.
+    private static void Patch(byte[] bytes)
+    {
+        var errors = new InputErrors();
+        var patches = ExportAudit.Ingest.Patch.PatchReader.Read("fuzz.patch", bytes, errors);
+        ExportAudit.Review.PatchReviewer.Review(patches, new ExportAudit.Review.ReviewInputs { Jobs = 1 }, errors);
+    }
 
     private static void Expected(Action action)
     {

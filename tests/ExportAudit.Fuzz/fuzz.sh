@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-30}"; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elf vmlinux modinfo symvers yaml compressed csource)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elf vmlinux modinfo symvers yaml compressed csource patch)
 
 command -v afl-fuzz >/dev/null || { apt-get install -y -qq afl++ >&2; }
 bash tests/data/fetch-testdata.sh
@@ -36,6 +36,18 @@ seeds() { # target -> seed directory
     csource) for f in kernel/module/version.c mm/percpu-km.c drivers/pwm/pwm-lpss.c include/linux/export.h; do
                [ -f "$EXPORTAUDIT_SOURCE_61/$f" ] && cp "$EXPORTAUDIT_SOURCE_61/$f" "$d/$(basename "$f")"
              done ;;
+    patch) cp samples/patches/*.patch "$d/"
+           # The same patch as mail clients re-encode it: quoted-printable and base64 MIME bodies, CRLF.
+           python3 - "$d" samples/patches/*.patch <<'PY'
+import base64, quopri, sys
+out, src = sys.argv[1], open(sys.argv[2], 'rb').read()
+head, _, body = src.partition(b'\n\n')
+mime = lambda enc: head + b'\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: ' + enc + b'\n\n'
+open(out + '/qp.patch', 'wb').write(mime(b'quoted-printable') + quopri.encodestring(body))
+open(out + '/b64.patch', 'wb').write(mime(b'base64') + base64.encodebytes(body))
+open(out + '/crlf.patch', 'wb').write(src.replace(b'\n', b'\r\n'))
+PY
+           ;;
     compressed) for m in $(echo "$small" | awk 'NR <= 2'); do
                   xz -c "$m" > "$d/$(basename "$m").xz"; zstd -q -c "$m" > "$d/$(basename "$m").zst"; gzip -c "$m" > "$d/$(basename "$m").gz"
                 done ;;

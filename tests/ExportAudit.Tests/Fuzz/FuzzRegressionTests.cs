@@ -93,6 +93,8 @@ public class FuzzRegressionTests
             "yaml" => Directory.GetFiles(TestPaths.Samples, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray(),
             "compressed" => small.Take(1).Select(f => Compress(f)).ToArray(),
             "csource" => new[] { "kernel/module/version.c", "drivers/pwm/pwm-lpss.c" }.Select(f => File.ReadAllBytes(Path.Combine(Support.RealData.Source61, f))).ToArray(),
+            "patch" => [.. Directory.GetFiles(TestPaths.Sample("patches")).Order(StringComparer.Ordinal).Select(File.ReadAllBytes),
+                System.Text.Encoding.UTF8.GetBytes("--- a/x.c\n+++ b/x.c\n@@ -1,2 +1,9 @@\n int f(void)\n-{ return g(); }\n+{\n+\treturn gpl_only(1);\n+}\n+EXPORT_SYMBOL(f);\n+#define EXP(x) EXPORT_SYMBOL_GPL(x)\n+EXP(h);\n+/* EXPORT_SYMBOL(comment) */\n+int z;\n")],
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
     }

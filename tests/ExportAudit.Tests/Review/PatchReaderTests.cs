@@ -177,4 +177,18 @@ public class PatchReaderTests
         Assert.StartsWith($"exportaudit: {Path.Combine(dir.Path, "missing.patch")}: ", lines[1]);
         Assert.Contains("\"symbol\": \"foo\"", r.Stdout); // the good patch's change is reported
     }
+
+    [Fact]
+    public void GigabytePatch_IsRefusedWithoutBeingRead()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "huge.mbox");
+        using (var huge = File.Create(path))
+        {
+            huge.SetLength(1L << 30); // sparse
+        }
+        var r = Support.Cli.Run("review", path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"exportaudit: {path}: file of 1,073,741,824 bytes is larger than the 536,870,912-byte limit\n", r.Stderr);
+    }
 }

@@ -156,18 +156,50 @@ public class SourceScannerTests
     {
         using var dir = new TempDir();
         dir.Write("end.c", text);
-        Assert.Equal(["a"], Scan(dir).Exports.Select(e => e.Symbol));
+        var errors = new InputErrors();
+        Assert.Equal(["a"], new SourceScanner(errors, new SourceScanOptions()).Scan(dir.Path).Exports.Select(e => e.Symbol));
+        // A literal still open at the end of the file is an error on its line; a directive ending in a backslash is not.
+        Assert.All(errors.Snapshot(), e => Assert.Equal(("end.c", 1), (e.Path, e.Line ?? 0)));
+        Assert.Equal(text.Contains('#') ? 0 : 1, errors.Snapshot().Count);
     }
 
     [Fact]
-    public void UnterminatedComment_IsAWarningWithLine_NotACrash()
+    public void UnterminatedComment_IsAnErrorWithLine_TheExportsBeforeItAndTheOtherFilesStillCount()
     {
         using var dir = new TempDir();
         dir.Write("bad.c", "EXPORT_SYMBOL(before);\n/* never closed\nEXPORT_SYMBOL(after);\n");
+        dir.Write("good.c", "EXPORT_SYMBOL_GPL(good);\n");
         var errors = new InputErrors();
         var scan = new SourceScanner(errors, new SourceScanOptions()).Scan(dir.Path);
-        Assert.Equal(["before"], scan.Exports.Select(e => e.Symbol));
-        var warning = Assert.Single(errors.Snapshot());
-        Assert.Equal(("bad.c", 2, "unterminated comment"), (warning.Path, warning.Line, warning.Message));
+        Assert.Equal(["before", "good"], scan.Exports.Select(e => e.Symbol));
+        var error = Assert.Single(errors.Snapshot());
+        Assert.Equal(("bad.c", 2, "unterminated comment; the rest of the file is not scanned", Severity.Error), (error.Path, error.Line, error.Message, error.Severity));
+    }
+
+    [Fact]
+    public void BinaryFileInTheTree_OneLineWithTheOffset_Exit2_TheRestReported()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(Path.Combine(dir.Path, "blob.c"), [.. "EXPORT_SYMBOL(x);"u8.ToArray(), 0, 0xff, 0x7f]);
+        dir.Write("good.c", "EXPORT_SYMBOL_GPL(good);\n");
+        var r = Support.Cli.Run("scan-source", dir.Path, "--format", "json");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("exportaudit: blob.c@17: binary data (a NUL byte), not C or assembly source; skipped\n", r.Stderr);
+        Assert.Contains("\"symbol\": \"good\"", r.Stdout);
+    }
+
+    [Fact]
+    public void GigabyteSourceFile_IsRefusedWithoutBeingRead_TheRestReported()
+    {
+        using var dir = new TempDir();
+        using (var huge = File.Create(Path.Combine(dir.Path, "huge.c")))
+        {
+            huge.SetLength(2L << 30); // sparse: no disk used, nothing read
+        }
+        dir.Write("good.c", "EXPORT_SYMBOL_GPL(good);\n");
+        var r = Support.Cli.Run("scan-source", dir.Path, "--format", "json");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("exportaudit: huge.c: file of 2,147,483,648 bytes is larger than the 268,435,456-byte limit\n", r.Stderr);
+        Assert.Contains("\"symbol\": \"good\"", r.Stdout);
     }
 }

@@ -49,7 +49,7 @@ public static class InTreeUsers
                 {
                     return; // deleted by the patch
                 }
-                using var bytes = after is null ? FileBytes.Open(Path.Combine(root, relative), 256L << 20) : FileBytes.FromArray(after, after.Length);
+                using var bytes = after is null ? FileBytes.Open(Path.Combine(root, relative), SourceScanner.MaxFileBytes) : FileBytes.FromArray(after, after.Length);
                 var data = bytes.Span;
                 var present = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var needle in needles)

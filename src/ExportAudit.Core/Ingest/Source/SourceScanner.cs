@@ -15,6 +15,9 @@ namespace ExportAudit.Ingest.Source;
 /// </summary>
 public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 {
+    /// <summary>Largest source file read (the largest .c of 6.12 is ~30 MB, generated register headers ~100 MB): a bound for a gigabyte file in a tree.</summary>
+    public const long MaxFileBytes = 256L << 20;
+
     private static readonly string[] Markers = ["EXPORT_", "MODULE_LICENSE", "MODULE_IMPORT_NS", "DEFAULT_SYMBOL_NAMESPACE"];
     private static readonly byte[][] MarkerBytes = Markers.Select(Encoding.ASCII.GetBytes).ToArray();
 
@@ -296,8 +299,14 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
         try
         {
-            using var bytes = FileBytes.Open(path, 256L << 20);
+            using var bytes = FileBytes.Open(path, MaxFileBytes);
             var data = bytes.Span;
+            var nul = data[..Math.Min(data.Length, 8192)].IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                errors.Add(new InputError(relative, null, nul, "binary data (a NUL byte), not C or assembly source; skipped"));
+                return null;
+            }
             var marked = false;
             foreach (var marker in MarkerBytes)
             {
@@ -395,7 +404,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         Collect(data, pending, invocations, Condition(), defaultNamespace, defines, wrapperLookup, renames);
         if (tokenizer.Problem is { } problem)
         {
-            errors.Add(new InputError(file, problem.Line, null, problem.Message, Severity.Warning));
+            // Not C any more from there on: what follows was not scanned (Debian's 6.1 and 6.12 trees have none).
+            errors.Add(new InputError(file, problem.Line, null, $"{problem.Message}; the rest of the file is not scanned"));
         }
         return new FileScan(file, invocations, defines);
     }
