@@ -266,7 +266,7 @@ public static class ExportAuditCommand
         var format = new Option<string[]>("--format", "-f") { Description = "json or text (default), FMT[:PATH].", AllowMultipleArgumentsPerToken = false };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var noProgress = new Option<bool>("--no-progress") { Description = "Never show progress." };
-        var calls = new Option<bool>("--calls") { Description = "Follow the call graph and report laundering: plain exports reaching GPL-only exports (EA3001) or unexported functions (EA3002). Works on YAML kernel models (samples/kernels); source trees next." };
+        var calls = new Option<bool>("--calls") { Description = "Follow the call graph and report laundering: plain exports reaching GPL-only exports (EA3001) or unexported functions (EA3002). On a source tree also exports no other file uses (EA3003). Works on trees and YAML kernel models (samples/kernels)." };
         var failOn = new Option<string?>("--fail-on") { Description = "With --calls: lowest severity that makes the exit code 1 (error by default; laundering findings are warnings)." };
         failOn.AcceptOnlyFromAmong("error", "warning", "note");
         var depth = new Option<int>("--depth") { Description = "How many unexported helpers deep --calls follows (default 2).", DefaultValueFactory = _ => ExportAudit.Checks.Source.LaunderingCheck.DefaultDepth };
@@ -281,11 +281,6 @@ public static class ExportAuditCommand
             var root = parse.GetValue(dir)!;
             if (parse.GetValue(calls))
             {
-                if (Directory.Exists(root))
-                {
-                    ctx.Stderr.WriteLine($"exportaudit: {root}: --calls on a source tree is not available yet (the call graph of C sources is the next step); it works on YAML kernel models");
-                    return ExitUsageOrInput;
-                }
                 var callTargets = ResolveTargets("scan-source", parse.GetValue(format) ?? [], null, ctx.Stderr);
                 if (callTargets is null)
                 {
@@ -296,8 +291,22 @@ public static class ExportAuditCommand
                 {
                     Severities.TryParse(level, out threshold);
                 }
-                var result = Auditor.Launder(root, Math.Max(0, parse.GetValue(depth)), new AuditRequest([], []) { FailLevel = threshold });
-                return Emit(ctx, result, callTargets, null);
+                var request = new AuditRequest([], []) { FailLevel = threshold };
+                if (!Directory.Exists(root))
+                {
+                    return Emit(ctx, Auditor.Launder(root, Math.Max(0, parse.GetValue(depth)), request), callTargets, null);
+                }
+                var treeConfig = ReadKernelConfig(parse.GetValue(config), ctx.Stderr, out var configOk);
+                if (!configOk)
+                {
+                    return ExitUsageOrInput;
+                }
+                var treeResult = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress =>
+                    Auditor.LaunderTree(root, Math.Max(0, parse.GetValue(depth)), new ExportAudit.Ingest.Source.SourceScanOptions
+                    {
+                        Config = treeConfig, Arch = parse.GetValue(arch), Jobs = Math.Max(1, parse.GetValue(jobs)), Progress = progress,
+                    }, request));
+                return Emit(ctx, treeResult, callTargets, null);
             }
             if (!Directory.Exists(root))
             {
@@ -311,15 +320,10 @@ public static class ExportAuditCommand
                 return ExitUsageOrInput;
             }
             var errors = new InputErrors();
-            ExportAudit.Ingest.Config.KernelConfig? kconfig = null;
-            if (parse.GetValue(config) is { } configPath)
+            var kconfig = ReadKernelConfig(parse.GetValue(config), ctx.Stderr, out var kconfigOk);
+            if (!kconfigOk)
             {
-                if (!File.Exists(configPath))
-                {
-                    ctx.Stderr.WriteLine($"exportaudit: {configPath}: no such file");
-                    return ExitUsageOrInput;
-                }
-                kconfig = ExportAudit.Ingest.Config.KernelConfig.Read(configPath);
+                return ExitUsageOrInput;
             }
             var scan = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress =>
                 new ExportAudit.Ingest.Source.SourceScanner(errors, new ExportAudit.Ingest.Source.SourceScanOptions
@@ -404,6 +408,22 @@ public static class ExportAuditCommand
             return Emit(ctx, result, targets, null, kernelRequired: false);
         });
         return command;
+    }
+
+    private static ExportAudit.Ingest.Config.KernelConfig? ReadKernelConfig(string? path, TextWriter stderr, out bool ok)
+    {
+        ok = true;
+        if (path is null)
+        {
+            return null;
+        }
+        if (!File.Exists(path))
+        {
+            stderr.WriteLine($"exportaudit: {path}: no such file");
+            ok = false;
+            return null;
+        }
+        return ExportAudit.Ingest.Config.KernelConfig.Read(path);
     }
 
     /// <summary>`diff OLD NEW`: what changes in the export table, and with --modules what stops building or loading.</summary>

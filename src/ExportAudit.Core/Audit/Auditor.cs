@@ -76,6 +76,42 @@ public static class Auditor
         return Finish("scan-source", request, read, table, findings, null);
     }
 
+    /// <summary>
+    /// `scan-source DIR --calls`: the laundering check over a source tree's call graph (EA3001/EA3002, from each plain
+    /// export through its file's helpers), and exports no other file of the tree uses (EA3003). The exporter of a
+    /// source export is its file: which module it ends up in is Kbuild's business.
+    /// </summary>
+    public static AuditResult LaunderTree(string root, int depth, ExportAudit.Ingest.Source.SourceScanOptions options, AuditRequest request)
+    {
+        var errors = new InputErrors();
+        var scan = new ExportAudit.Ingest.Source.SourceScanner(errors, options).Scan(root.TrimEnd('/'));
+        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan.Root, scan.Files, scan, options.Jobs, errors, options.Progress);
+        var builder = new SymbolTableBuilder(externalBuild: true);
+        foreach (var export in scan.Exports.OrderBy(e => e.Condition is null ? 0 : 1)) // unconditional variants first
+        {
+            builder.Add(export.ToExport(export.File), export.File);
+        }
+        var table = builder.Build();
+        var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth).ToList();
+        // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
+        // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.
+        var generated = scan.Exports.Where(e => e.Macro.Contains("TRACEPOINT", StringComparison.Ordinal) || e.Macro.Contains("STATIC_CALL", StringComparison.Ordinal)
+            || e.Macro.Contains("PER_CPU", StringComparison.Ordinal)).Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
+        foreach (var export in table.All.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            if (graph.Users.TryGetValue(export.Name, out var users) && users.Count == 0 && !generated.Contains(export.Name))
+            {
+                findings.Add(new Finding(Checks.Source.InTreeUseRules.NoInTreeUser, Checks.Source.InTreeUseRules.NoInTreeUser.DefaultSeverity, export.Owner, export.Name, export.Namespace, export.Owner,
+                    $"{export.Kind.MacroName()}({export.Name}) has no user in the tree outside {export.Owner}",
+                    new Evidence { Export = export, Notes = ["in-tree users: 0"] })
+                { Location = export.Definition });
+            }
+        }
+        var source = new KernelSource(scan.Root, "source tree", table.All.ToArray(), KernelTraits.Unknown, null);
+        var read = new ReadResult(errors, [source], [], [], table, KernelTraits.Unknown);
+        return Finish("scan-source", request, read, table, findings, null);
+    }
+
     /// <summary>`diff OLD NEW`: export changes between two kernels and, with modules, what stops building or loading.</summary>
     public static AuditResult Diff(string oldKernel, string newKernel, AuditRequest request)
     {

@@ -84,6 +84,10 @@ public static class ModuleNames
     /// <summary>The module name of a modpost-style path ("drivers/gpu/drm/drm" → "drm").</summary>
     public static string BaseName(string modpostName)
     {
+        if (modpostName.EndsWith(".c", StringComparison.Ordinal) || modpostName.EndsWith(".S", StringComparison.Ordinal))
+        {
+            return modpostName; // a source file as exporter (scan-source): its path names it, Kbuild decides the module
+        }
         var slash = modpostName.LastIndexOf('/');
         return slash < 0 ? modpostName : modpostName[(slash + 1)..];
     }

@@ -15,3 +15,31 @@ public sealed record KernelModel(
     IReadOnlyList<Export> Exports,
     IReadOnlyDictionary<string, FunctionInfo> Functions,
     KernelTraits Traits);
+
+/// <summary>
+/// What the laundering walk needs of a call graph: the functions to start from, the helpers a call goes into
+/// (walked further), and the calls that reach core functions not exported at all (EA3002).
+/// </summary>
+public interface ICallGraph
+{
+    IEnumerable<FunctionInfo> Functions { get; }
+
+    /// <summary>The helper a call from <paramref name="caller"/> goes into, to walk further; null when there is none.</summary>
+    FunctionInfo? Helper(FunctionInfo caller, string callee);
+
+    /// <summary>Whether the callee is a kernel function outside the caller's file that is not exported at all.</summary>
+    bool IsUnexportedCore(FunctionInfo caller, string callee);
+}
+
+/// <summary>
+/// A kernel model's call graph: one namespace of names. A listed function with calls is a helper to walk into;
+/// one without calls (alloc_pages_vma, walk_page_range) is a core function the model says is not exported.
+/// </summary>
+public sealed class ModelCallGraph(IReadOnlyDictionary<string, FunctionInfo> functions) : ICallGraph
+{
+    public IEnumerable<FunctionInfo> Functions => functions.Values;
+
+    public FunctionInfo? Helper(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && f.Calls.Count > 0 ? f : null;
+
+    public bool IsUnexportedCore(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && f.Calls.Count == 0;
+}

@@ -22,7 +22,7 @@ public class FuzzRegressionTests
         {
             FuzzTargets.All[target](File.ReadAllBytes(file));
         }
-        if (target is "yaml" or "csource")
+        if (target is "yaml" or "csource" or "patch")
         {
             Assert.True(files.Length > 0, "the crashes found by fuzzing are kept as regressions");
         }

@@ -60,6 +60,14 @@ public class PatchReaderTests
     }
 
     [Fact]
+    public void SeriesNumberTooLargeForAnInt_FallsBackToThePosition()
+    {
+        // Found by fuzzing: int.Parse overflowed on "[PATCH 99999999999/3]".
+        var patch = Read(Mail(1, 3, Diff).Replace("[PATCH 1/3]", "[PATCH 99999999999/3]")).Patches.Single();
+        Assert.Equal(1, patch.Index);
+    }
+
+    [Fact]
     public void Crlf_IsReadAsLf()
     {
         var (patches, errors) = Read(Mail(1, 1, Diff).Replace("\n", "\r\n"));

@@ -31,18 +31,21 @@ public static class LaunderingCheck
 {
     public const int DefaultDepth = 2;
 
-    public static IReadOnlyList<Finding> Run(IReadOnlyDictionary<string, FunctionInfo> functions, SymbolTable exports, int depth = DefaultDepth)
+    public static IReadOnlyList<Finding> Run(IReadOnlyDictionary<string, FunctionInfo> functions, SymbolTable exports, int depth = DefaultDepth) =>
+        Run(new ModelCallGraph(functions), exports, depth);
+
+    public static IReadOnlyList<Finding> Run(ICallGraph graph, SymbolTable exports, int depth = DefaultDepth)
     {
         var findings = new List<(Finding Finding, int Rank)>();
-        foreach (var function in functions.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+        foreach (var function in graph.Functions.OrderBy(f => f.Name, StringComparer.Ordinal).ThenBy(f => f.Definition?.File, StringComparer.Ordinal))
         {
-            if (exports.Find(function.Name) is not { IsGplOnly: false } export)
+            if (exports.Find(function.Name) is not { IsGplOnly: false } export || !function.Exported)
             {
                 continue;
             }
             var gplOnly = new List<CallChain>();
             var unexported = new List<CallChain>();
-            Walk(function, [function], functions, exports, depth, gplOnly, unexported, new HashSet<string>(StringComparer.Ordinal) { function.Name });
+            Walk(function, [function], graph, exports, depth, gplOnly, unexported, new HashSet<string>(StringComparer.Ordinal) { function.Name });
             // Thin wrappers first: few statements and calls, the GPL-only call made directly.
             var thinness = function.Statements * 10 + function.Calls.Count * 10 + gplOnly.Select(c => c.Path.Count).DefaultIfEmpty(9).Min();
             if (gplOnly.Count > 0)
@@ -65,7 +68,7 @@ public static class LaunderingCheck
             .Select((f, i) => f.Finding with { Order = i }).ToArray();
     }
 
-    private static void Walk(FunctionInfo from, List<FunctionInfo> path, IReadOnlyDictionary<string, FunctionInfo> functions, SymbolTable exports,
+    private static void Walk(FunctionInfo from, List<FunctionInfo> path, ICallGraph graph, SymbolTable exports,
         int depth, List<CallChain> gplOnly, List<CallChain> unexported, HashSet<string> seen)
     {
         foreach (var callee in from.Calls)
@@ -84,16 +87,20 @@ public static class LaunderingCheck
             {
                 continue; // another plain export: its own entry point, judged on its own
             }
-            if (functions.TryGetValue(callee, out var helper))
+            if (graph.Helper(path[^1], callee) is { } helper)
             {
                 if (path.Count <= depth)
                 {
-                    Walk(helper, [.. path, helper], functions, exports, depth, gplOnly, unexported, seen);
+                    Walk(helper, [.. path, helper], graph, exports, depth, gplOnly, unexported, seen);
                 }
-                if (helper.Calls.Count == 0 || path.Count > depth)
+                else if (graph.IsUnexportedCore(path[^1], callee) || helper.Calls.Count > 0)
                 {
-                    unexported.Add(new CallChain(path.ToArray(), callee));
+                    unexported.Add(new CallChain(path.ToArray(), callee)); // deeper than --depth: reported as reached, not followed
                 }
+            }
+            else if (graph.IsUnexportedCore(path[^1], callee))
+            {
+                unexported.Add(new CallChain(path.ToArray(), callee));
             }
         }
     }

@@ -52,7 +52,7 @@ public static partial class PatchReader
             var subject = mail.Headers.TryGetValue("subject", out var s) ? MailReader.DecodeWords(s) : null;
             var from = mail.Headers.TryGetValue("from", out var f) ? MailReader.DecodeWords(f) : null;
             var files = ParseDiff(path, mail.Body, errors, out var sawDiff);
-            var index = subject is not null && SeriesNumber().Match(subject) is { Success: true } n ? int.Parse(n.Groups[1].Value) : m + 1;
+            var index = subject is not null && SeriesNumber().Match(subject) is { Success: true } n && int.TryParse(n.Groups[1].Value, out var number) ? number : m + 1;
             var name = mails.Count == 1 ? fileName : $"{fileName} #{m + 1}";
             if (!sawDiff && mail.Headers.Count == 0)
             {
@@ -223,6 +223,6 @@ public static partial class PatchReader
     [GeneratedRegex(@"^(?:""?a/)(.+?)""? (?:""?b/)(.+?)""?$")]
     private static partial Regex GitDiffPaths();
 
-    [GeneratedRegex(@"\[[^\]]*?(\d+)/\d+\]")]
+    [GeneratedRegex(@"\[[^\]]*?(\d{1,9})/\d+\]")]
     private static partial Regex SeriesNumber();
 }

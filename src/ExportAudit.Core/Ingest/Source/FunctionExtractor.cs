@@ -28,8 +28,15 @@ public static class FunctionExtractor
         "if", "for", "while", "switch", "sizeof", "typeof", "__attribute__", "__attribute", "asm", "__asm__", "defined", "return",
     };
 
-    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data)
+    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data) => Extract(file, data, null, null);
+
+    /// <param name="watch">Names whose uses are collected into <paramref name="used"/>: inside braces (calls, function
+    /// pointers in initializers), in #define bodies (a header macro that expands to the name), and anywhere in
+    /// assembly (<paramref name="assembly"/>: a .S file has no braces).</param>
+    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, HashSet<string>? watch, HashSet<string>? used, bool assembly = false)
     {
+        var watchLookup = watch?.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> chars = stackalloc char[128];
         var functions = new List<SourceFunction>();
         var tokenizer = new CTokenizer(data);
         var declaration = new List<(CToken Token, string Text)>(); // file-scope tokens since the last ; or }
@@ -80,12 +87,18 @@ public static class FunctionExtractor
             }
             if (inDirective)
             {
-                if (directive.Count < 1) directive.Add(Encoding.ASCII.GetString(token.Text(data)));
+                if (directive.Count < 2) directive.Add(Encoding.ASCII.GetString(token.Text(data)));
+                else if (directive[0] == "define" && token.Kind == CTokenKind.Identifier) Watch(data, token, watchLookup, used, chars);
                 continue;
             }
             var isPunct = token.Kind == CTokenKind.Punct;
             var ch = isPunct ? data[token.Start] : (byte)0;
-            string? text = token.Kind == CTokenKind.Identifier ? Text(data, token) : null;
+            // Identifier strings only where needed (declarations, calls): most tokens of a tree are in bodies.
+            string? text = token.Kind == CTokenKind.Identifier && depth == 0 ? Text(data, token) : null;
+            if ((depth > 0 || assembly) && token.Kind == CTokenKind.Identifier)
+            {
+                Watch(data, token, watchLookup, used, chars);
+            }
 
             if (depth == 0)
             {
@@ -120,10 +133,13 @@ public static class FunctionExtractor
                     if (depth < 0) depth = 0;
                 }
                 else if (ch == ';') statements++;
-                else if (ch == '(' && current is not null && previous is { Kind: CTokenKind.Identifier } && previousText is not null
-                         && !NotCalls.Contains(previousText) && seenCalls.Add(previousText))
+                else if (ch == '(' && current is not null && previous is { Kind: CTokenKind.Identifier } p)
                 {
-                    calls.Add(previousText);
+                    var callee = previousText ?? Name(data, p);
+                    if (!NotCalls.Contains(callee) && seenCalls.Add(callee))
+                    {
+                        calls.Add(callee);
+                    }
                 }
             }
             previous = token;
@@ -188,6 +204,27 @@ public static class FunctionExtractor
             else if (tokens[k].Text == "(" && --depth == 0) return k;
         }
         return -1;
+    }
+
+    private static void Watch(ReadOnlySpan<byte> data, CToken token, HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? watch, HashSet<string>? used, Span<char> chars)
+    {
+        if (watch is not { } lookup || token.Length > chars.Length)
+        {
+            return;
+        }
+        var bytes = token.Text(data);
+        for (var i = 0; i < bytes.Length; i++) chars[i] = (char)bytes[i];
+        if (lookup.TryGetValue(chars[..bytes.Length], out var name))
+        {
+            used!.Add(name);
+        }
+    }
+
+    // An interned identifier: a tree's call lists name the same few hundred thousand functions again and again.
+    private static string Name(ReadOnlySpan<byte> data, CToken token)
+    {
+        var bytes = token.Text(data);
+        return bytes.IndexOf((byte)'\\') >= 0 ? Text(data, token) : Elf.SymbolNames.Get(bytes);
     }
 
     private static string Text(ReadOnlySpan<byte> data, CToken token)

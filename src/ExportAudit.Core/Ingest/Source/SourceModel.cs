@@ -22,4 +22,8 @@ public sealed record SourceScanOptions
     public Action<int, int>? Progress { get; init; }
 }
 
-public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports, IReadOnlyList<SourceLicense> Licenses, int FilesRead, int FilesTokenized);
+public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports, IReadOnlyList<SourceLicense> Licenses, int FilesRead, int FilesTokenized)
+{
+    /// <summary>Every .c, .h and .S file the scan looked at, relative to the root, in ordinal order.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+}

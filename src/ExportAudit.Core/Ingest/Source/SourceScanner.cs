@@ -107,7 +107,10 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             .DistinctBy(e => (e.Symbol, e.Kind, e.Namespace, e.File, e.Line, e.Condition))
             .OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Symbol, StringComparer.Ordinal)
             .ToArray();
-        return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized);
+        return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized)
+        {
+            Files = files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).ToArray(),
+        };
     }
 
     /// <summary>One file on its own (a patch's new version, a fuzz input): its exports and licenses, local wrappers only.</summary>

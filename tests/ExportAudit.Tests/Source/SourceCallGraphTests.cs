@@ -1,0 +1,85 @@
+using System.Text.Json;
+using ExportAudit.Tests.Support;
+
+namespace ExportAudit.Tests.Source;
+
+/// <summary>`scan-source DIR --calls`: the call graph of C sources, laundering through a file's helpers, in-tree users.</summary>
+public class SourceCallGraphTests
+{
+    private static (int Exit, JsonElement[] Findings, string Stderr) Calls(string dir, params string[] extra)
+    {
+        var r = Support.Cli.Run(["scan-source", dir, "--calls", "--format", "json", .. extra]);
+        return (r.ExitCode, r.Stdout.Length == 0 ? [] : JsonDocument.Parse(r.Stdout).RootElement.GetProperty("findings").EnumerateArray().ToArray(), r.Stderr);
+    }
+
+    private static string[] Rules(JsonElement[] findings, string rule) =>
+        findings.Where(f => f.GetProperty("rule").GetString() == rule).Select(f => f.GetProperty("symbol").GetString()!).Order(StringComparer.Ordinal).ToArray();
+
+    private static string[] Notes(JsonElement[] findings, string rule, string symbol) =>
+        findings.Single(f => f.GetProperty("rule").GetString() == rule && f.GetProperty("symbol").GetString() == symbol)
+            .GetProperty("evidence").GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToArray();
+
+    [Fact]
+    public void SampleTree_TheHmmEntryPointsLaunderDevmMemremapPages_AndHaveNoInTreeUser_UntilTheSeedPatch()
+    {
+        var (exit, findings, stderr) = Calls(TestPaths.Sample("trees", "hmm-4.19"));
+        Assert.Equal(("", 0), (stderr, exit));
+        Assert.Equal(["hmm_devmem_add", "hmm_devmem_add_resource"], Rules(findings, "EA3001"));
+        Assert.Equal(["hmm_devmem_add", "hmm_devmem_add_resource"], Rules(findings, "EA3003"));
+        Assert.Contains("hmm_devmem_add (mm/hmm.c:25) -> devm_memremap_pages (EXPORT_SYMBOL_GPL, kernel/memremap.c:12)", Notes(findings, "EA3001", "hmm_devmem_add"));
+        Assert.Equal("mm/hmm.c", findings.First(f => f.GetProperty("rule").GetString() == "EA3001").GetProperty("module").GetString());
+
+        // The tree after the seed patch: GPL-only, no longer laundering.
+        using var dir = new TempDir();
+        foreach (var file in Directory.GetFiles(TestPaths.Sample("trees", "hmm-4.19"), "*", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file).Replace("EXPORT_SYMBOL(hmm_devmem_add", "EXPORT_SYMBOL_GPL(hmm_devmem_add");
+            dir.Write(Path.GetRelativePath(TestPaths.Sample("trees", "hmm-4.19"), file), text);
+        }
+        Assert.Empty(Rules(Calls(dir.Path).Findings, "EA3001"));
+    }
+
+    [Fact]
+    public void StaticHelpersOfTheSameFile_UpToTheDepth_OtherFilesHelpersAreNotTheirs()
+    {
+        using var dir = new TempDir();
+        dir.Write("core/gpl.c", "int gpl_facility(int x) { return x; }\nEXPORT_SYMBOL_GPL(gpl_facility);\nint core_internal(void) { return 0; }\n");
+        dir.Write("drv/wrap.c",
+            "static int inner(int x) { return gpl_facility(x); }\n" +
+            "static int outer(int x) { return inner(x) + 1; }\n" +
+            "int deep_wrapper(int x) { return outer(x); }\nEXPORT_SYMBOL(deep_wrapper);\n" +
+            "int thin_wrapper(int x) { return gpl_facility(x); }\nEXPORT_SYMBOL(thin_wrapper);\n" +
+            "int core_user(void) { return core_internal(); }\nEXPORT_SYMBOL(core_user);\n" +
+            "int clean(int x) { return helper(x); }\nEXPORT_SYMBOL(clean);\n");
+        // A static function of the same name in another file is not clean()'s helper.
+        dir.Write("other/helper.c", "static int helper(int x) { return gpl_facility(x); }\nstatic int use(void) { return thin_wrapper(1) + deep_wrapper(2) + core_user() + clean(3); }\n");
+
+        var (_, findings, _) = Calls(dir.Path);
+        Assert.Equal(["deep_wrapper", "thin_wrapper"], Rules(findings, "EA3001"));
+        Assert.Contains("deep_wrapper (drv/wrap.c:3) -> outer (drv/wrap.c:2) -> inner (drv/wrap.c:1) -> gpl_facility (EXPORT_SYMBOL_GPL, core/gpl.c:2)", Notes(findings, "EA3001", "deep_wrapper"));
+        Assert.Equal(["core_user"], Rules(findings, "EA3002"));
+        Assert.Empty(Rules(findings, "EA3003")); // each export is used by another file
+    }
+
+    [Fact]
+    public void Depth_LimitsHowManyHelpersAreFollowed()
+    {
+        using var dir = new TempDir();
+        dir.Write("gpl.c", "int gpl_facility(int x) { return x; }\nEXPORT_SYMBOL_GPL(gpl_facility);\n");
+        dir.Write("wrap.c", "static int inner(int x) { return gpl_facility(x); }\nstatic int outer(int x) { return inner(x); }\nint deep(int x) { return outer(x); }\nEXPORT_SYMBOL(deep);\n");
+        Assert.Equal(["deep"], Rules(Calls(dir.Path).Findings, "EA3001"));
+        Assert.Empty(Rules(Calls(dir.Path, "--depth", "1").Findings, "EA3001"));
+    }
+
+    [Fact]
+    public void InTreeUsers_CallsFunctionPointersMacrosAndAssemblyCount_PrototypesAndCommentsDoNot()
+    {
+        using var dir = new TempDir();
+        dir.Write("lib/exp.c", string.Concat(new[] { "called", "pointed", "macroed", "assembled", "prototyped", "commented" }
+            .Select(n => $"int {n}(void) {{ return 0; }}\nEXPORT_SYMBOL({n});\n")));
+        dir.Write("include/exp.h", "int prototyped(void);\n#define MACROED() macroed()\n");
+        dir.Write("drv/a.c", "static int f(void) { return called(); }\nstatic const struct ops o = { .fn = pointed };\n/* commented() is not a use */\n");
+        dir.Write("arch/x86/entry.S", "SYM_FUNC_START(x)\n\tcall assembled\nSYM_FUNC_END(x)\n");
+        Assert.Equal(["commented", "prototyped"], Rules(Calls(dir.Path).Findings, "EA3003"));
+    }
+}
