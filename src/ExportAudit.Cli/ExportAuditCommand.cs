@@ -260,7 +260,13 @@ public static class ExportAuditCommand
     /// <summary>`scan-source DIR`: every export, MODULE_LICENSE and MODULE_IMPORT_NS of a kernel tree.</summary>
     private static Command ScanSourceCommand(CommandContext ctx)
     {
-        var dir = new Argument<string>("DIR") { Description = "A kernel source tree (or any directory of C sources)." };
+        var dir = new Argument<string>("PATH") { Description = "A kernel source tree (or any directory of C sources); with --calls also a YAML kernel model, or modules (.ko, .o, .ko.xz/.zst/.gz, or a directory of them)." };
+        var kernel = new Option<string[]>("--kernel", "-k")
+        {
+            Description = "With --calls on modules: the kernel they are built for (Module.symvers, headers dir, ...), which says which imports are GPL-only. Repeatable.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var config = new Option<string?>("--config-file", "--kconfig") { Description = "A kernel .config: #if over CONFIG_ symbols is evaluated (IS_ENABLED, IS_BUILTIN, IS_MODULE, defined). Without one, every branch counts except #if 0." };
         var arch = new Option<string?>("--arch") { Description = "Keep arch/NAME and drop the other architectures (e.g. x86)." };
         var format = new Option<string[]>("--format", "-f") { Description = "json or text (default), FMT[:PATH].", AllowMultipleArgumentsPerToken = false };
@@ -272,9 +278,12 @@ public static class ExportAuditCommand
         var depth = new Option<int>("--depth") { Description = "How many unexported helpers deep --calls follows (default 2).", DefaultValueFactory = _ => ExportAudit.Checks.Source.LaunderingCheck.DefaultDepth };
         var command = new Command("scan-source",
             "Scan a kernel source tree for exports (every EXPORT_SYMBOL form, the tracepoint/static-call/per-cpu family, #define wrappers, DEFAULT_SYMBOL_NAMESPACE), MODULE_LICENSE and MODULE_IMPORT_NS, with a C tokenizer: comments, strings and #if 0 never count.\n\n" +
-            "Examples:\n  exportaudit scan-source /usr/src/linux-source-6.1 --format json:exports.json\n  exportaudit scan-source linux --kconfig /boot/config-$(uname -r) --arch x86")
+            "Examples:\n  exportaudit scan-source /usr/src/linux-source-6.1 --format json:exports.json\n  exportaudit scan-source linux --kconfig /boot/config-$(uname -r) --arch x86\n" +
+            "  exportaudit scan-source linux --calls --kconfig .config --arch x86 --format sarif:laundering.sarif\n" +
+            "  exportaudit scan-source samples/kernels/hmm-4.19-before.yaml --calls\n" +
+            "  exportaudit scan-source vendor_glue.ko --calls --kernel /usr/src/linux-headers-$(uname -r)")
         {
-            dir, config, arch, format, jobs, noProgress, calls, depth, failOn,
+            dir, config, arch, format, jobs, noProgress, calls, depth, failOn, kernel,
         };
         command.SetAction(parse =>
         {
@@ -291,10 +300,19 @@ public static class ExportAuditCommand
                 {
                     Severities.TryParse(level, out threshold);
                 }
-                var request = new AuditRequest([], []) { FailLevel = threshold };
-                if (!Directory.Exists(root))
+                var request = new AuditRequest(parse.GetValue(kernel) ?? [], []) { FailLevel = threshold };
+                var isModel = File.Exists(root) && (root.EndsWith(".yaml", StringComparison.Ordinal) || root.EndsWith(".yml", StringComparison.Ordinal));
+                var isSourceTree = Directory.Exists(root) && Directory.EnumerateFiles(root, "*.c", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).Any();
+                if (isModel || !File.Exists(root) && !Directory.Exists(root))
                 {
                     return Emit(ctx, Auditor.Launder(root, Math.Max(0, parse.GetValue(depth)), request), callTargets, null);
+                }
+                if (!isSourceTree)
+                {
+                    // Modules (.ko, .o, compressed, or a directory of them): their relocations are the call graph.
+                    var binaries = Auditor.LaunderBinaries([root], Math.Max(0, parse.GetValue(depth)),
+                        request with { Read = new ReadOptions { Jobs = Math.Max(1, parse.GetValue(jobs)) } });
+                    return Emit(ctx, binaries, callTargets, null, kernelRequired: false);
                 }
                 var treeConfig = ReadKernelConfig(parse.GetValue(config), ctx.Stderr, out var configOk);
                 if (!configOk)

@@ -112,6 +112,42 @@ public static class Auditor
         return Finish("scan-source", request, read, table, findings, null);
     }
 
+    /// <summary>
+    /// `scan-source MODULE... --calls`: the laundering check on binaries — from each plain export of a module,
+    /// its relocations to GPL-only imports (request.Kernels says which imports are GPL-only), directly or through
+    /// the module's own functions.
+    /// </summary>
+    public static AuditResult LaunderBinaries(IReadOnlyList<string> paths, int depth, AuditRequest request)
+    {
+        var input = Read(request with { Inputs = paths });
+        var loader = new InputLoader(input.Errors, request.Read);
+        var findings = new List<Finding>();
+        foreach (var module in input.Modules.Where(m => m.Exports.Any(e => !e.IsGplOnly)))
+        {
+            if (module.Machine == 0)
+            {
+                continue; // a manifest: no code to follow
+            }
+            try
+            {
+                using var bytes = loader.OpenModuleBytes(module.Path);
+                var graph = ExportAudit.Ingest.Elf.ElfCallGraph.Read(module.Path, bytes.Span, module.Exports.Select(e => e.Name).ToHashSet(StringComparer.Ordinal));
+                findings.AddRange(Checks.Source.LaunderingCheck.Run(graph, input.Table, depth)
+                    .Where(f => input.Table.Find(f.Symbol!)?.Owner == module.ModpostName)
+                    .Select(f => f with { Module = module.Name, Evidence = f.Evidence with { ModulePath = module.Path } }));
+            }
+            catch (InputException e)
+            {
+                input.Errors.Add(e.Error);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                input.Errors.Error(module.Path, null, e.Message);
+            }
+        }
+        return Finish("scan-source", request, input, input.Table, findings, null);
+    }
+
     /// <summary>`diff OLD NEW`: export changes between two kernels and, with modules, what stops building or loading.</summary>
     public static AuditResult Diff(string oldKernel, string newKernel, AuditRequest request)
     {

@@ -217,7 +217,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
     }
 
     /// <summary>The module's ELF bytes, decompressed when its magic says xz, zstd or gzip.</summary>
-    private FileBytes OpenModuleBytes(string path)
+    public FileBytes OpenModuleBytes(string path)
     {
         var bytes = FileBytes.Open(path, _options.MaxModuleBytes);
         var kind = ModuleDecompressor.Detect(bytes.Span);

@@ -33,7 +33,8 @@ public interface ICallGraph
 
 /// <summary>
 /// A kernel model's call graph: one namespace of names. A listed function with calls is a helper to walk into;
-/// one without calls (alloc_pages_vma, walk_page_range) is a core function the model says is not exported.
+/// every listed function that is not exported (alloc_pages_vma, walk_page_range, and helpers beyond --depth)
+/// is a core function no module may call.
 /// </summary>
 public sealed class ModelCallGraph(IReadOnlyDictionary<string, FunctionInfo> functions) : ICallGraph
 {
@@ -41,5 +42,5 @@ public sealed class ModelCallGraph(IReadOnlyDictionary<string, FunctionInfo> fun
 
     public FunctionInfo? Helper(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && f.Calls.Count > 0 ? f : null;
 
-    public bool IsUnexportedCore(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && f.Calls.Count == 0;
+    public bool IsUnexportedCore(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && !f.Exported;
 }

@@ -63,11 +63,11 @@ public class LaunderingTests
     }
 
     [Fact]
-    public void CallsOnASourceTree_IsRefusedPlainly_NotFaked()
+    public void CallsOnADirectoryWithNeitherSourcesNorModules_IsAnInputError()
     {
         using var dir = new TempDir();
         var r = Support.Cli.Run("scan-source", dir.Path, "--calls");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("not available yet", r.Stderr);
+        Assert.Equal($"exportaudit: {dir.Path}: no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz) or manifests (*.yaml) in this directory\n", r.Stderr);
     }
 }

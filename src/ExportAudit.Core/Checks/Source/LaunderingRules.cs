@@ -93,7 +93,7 @@ public static class LaunderingCheck
                 {
                     Walk(helper, [.. path, helper], graph, exports, depth, gplOnly, unexported, seen);
                 }
-                else if (graph.IsUnexportedCore(path[^1], callee) || helper.Calls.Count > 0)
+                else if (graph.IsUnexportedCore(path[^1], callee))
                 {
                     unexported.Add(new CallChain(path.ToArray(), callee)); // deeper than --depth: reported as reached, not followed
                 }
