@@ -223,6 +223,6 @@ public static partial class PatchReader
     [GeneratedRegex(@"^(?:""?a/)(.+?)""? (?:""?b/)(.+?)""?$")]
     private static partial Regex GitDiffPaths();
 
-    [GeneratedRegex(@"\[[^\]]*?(\d{1,9})/\d+\]")]
+    [GeneratedRegex(@"\[[^\]]*?(?<!\d)(\d{1,9})/\d+\]")]
     private static partial Regex SeriesNumber();
 }

@@ -1,0 +1,388 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using ExportAudit.Ingest.Config;
+using ExportAudit.Model;
+
+namespace ExportAudit.Ingest.Source;
+
+/// <summary>
+/// Which object each source file of a tree is built into, as Kbuild decides it under a .config: vmlinux
+/// (obj-y, lib-y) or a module (obj-m), named as modpost names it ("drivers/net/ethernet/8390/8390"). Reads the
+/// Kbuild/Makefile of each directory the build descends into — obj-$(CONFIG_X) lists, composite objects
+/// (name-y, name-objs, name-$(CONFIG_X)), subdirectories, ifeq/ifdef blocks over CONFIG_ values and
+/// $(subst ...) — starting where the top-level Kbuild and the architecture's Makefile start. Not make: other
+/// functions and generated makefiles are not evaluated; a file they decide stays unknown (null).
+/// </summary>
+public sealed partial class KbuildOwners
+{
+    private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+
+    private string _root = "";
+    private readonly Dictionary<string, Dictionary<string, string>> _includedByDirectory = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The owner of a relative source path: "vmlinux", a modpost module name, or null (not built, or unknown). A file
+    /// that is no object of its own (kernel/sched/completion.c, kernel/rcu/tree_plugin.h) belongs to the built file of
+    /// its directory that #includes it.
+    /// </summary>
+    public string? OwnerOf(string file)
+    {
+        if (_owners.TryGetValue(file, out var owner))
+        {
+            return owner;
+        }
+        var slash = file.LastIndexOf('/');
+        var dir = slash < 0 ? "" : file[..slash];
+        lock (_includedByDirectory)
+        {
+            if (!_includedByDirectory.TryGetValue(dir, out var included))
+            {
+                _includedByDirectory[dir] = included = IncludedFiles(dir);
+            }
+            return included.GetValueOrDefault(file);
+        }
+    }
+
+    // #include "x.c" / "x.h" in the built .c files of a directory: the included file's owner is the includer's.
+    private Dictionary<string, string> IncludedFiles(string dir)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var prefix = dir.Length == 0 ? "" : dir + "/";
+        foreach (var (file, owner) in _owners.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal) && p.Key.IndexOf('/', prefix.Length) < 0).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var path = Path.Combine(_root, file);
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+            foreach (var line in File.ReadLines(path))
+            {
+                var trimmed = line.TrimStart();
+                if (!trimmed.StartsWith("#include \"", StringComparison.Ordinal) && !trimmed.StartsWith("# include \"", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var start = trimmed.IndexOf('"') + 1;
+                var end = trimmed.IndexOf('"', start);
+                if (end > start)
+                {
+                    result.TryAdd(Normalize(prefix + trimmed[start..end]), owner);
+                }
+            }
+        }
+        return result;
+    }
+
+    public int Count => _owners.Count;
+
+    public static KbuildOwners Read(string root, KernelConfig config, string arch)
+    {
+        var owners = new KbuildOwners { _root = root };
+        var evaluator = new Evaluator(root.TrimEnd('/'), config, arch);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        // Where the build starts: the top-level Kbuild (init/, kernel/, mm/, ..., arch/$(SRCARCH)/), the library
+        // directories (libs-y) and the architecture Makefile's core-y/drivers-y/libs-y directories.
+        owners.Directory(root, "", 'y', evaluator, visited, topLevel: true);
+        foreach (var (dir, mode) in evaluator.ArchDirectories(root))
+        {
+            owners.Directory(root, dir.TrimEnd('/'), mode, evaluator, visited, topLevel: false);
+        }
+        owners.Directory(root, "lib", 'y', evaluator, visited, topLevel: false);
+        return owners;
+    }
+
+    private void Directory(string root, string dir, char mode, Evaluator evaluator, HashSet<string> visited, bool topLevel)
+    {
+        if (!visited.Add(dir))
+        {
+            return;
+        }
+        var makefile = new[] { "Kbuild", "Makefile" }.Select(n => Path.Combine(root, dir, n)).FirstOrDefault(File.Exists);
+        if (makefile is null || (topLevel && !File.Exists(Path.Combine(root, "Kbuild"))))
+        {
+            return;
+        }
+        var vars = evaluator.Parse(makefile);
+        var prefix = dir.Length == 0 ? "" : dir + "/";
+        var builtIn = vars.Get("obj-y").Concat(vars.Get("lib-y")).Concat(vars.Get("extra-y")).Concat(vars.Get("head-y")).Select(o => (o, 'y'));
+        var modular = vars.Get("obj-m").Select(o => (o, 'm'));
+        foreach (var (obj, own) in builtIn.Concat(modular))
+        {
+            var effective = mode == 'm' ? 'm' : own;
+            if (obj.EndsWith('/'))
+            {
+                Directory(root, prefix + obj.TrimEnd('/'), effective, evaluator, visited, topLevel: false);
+                continue;
+            }
+            if (!obj.EndsWith(".o", StringComparison.Ordinal) && !obj.EndsWith(".a", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var name = obj[..^2];
+            var owner = effective == 'y' ? Export.VmlinuxName : prefix + name;
+            foreach (var component in Components(vars, name, depth: 0))
+            {
+                foreach (var ext in (string[])[".c", ".S"])
+                {
+                    _owners.TryAdd(Normalize(prefix + component + ext), owner);
+                }
+            }
+        }
+    }
+
+    // "arch/x86/kvm/../../../virt/kvm/kvm_main.c" → "virt/kvm/kvm_main.c"
+    private static string Normalize(string path)
+    {
+        if (!path.Contains("..", StringComparison.Ordinal) && !path.Contains("./", StringComparison.Ordinal))
+        {
+            return path;
+        }
+        var parts = new List<string>();
+        foreach (var part in path.Split('/'))
+        {
+            if (part == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); }
+            else if (part is not ("." or "")) parts.Add(part);
+        }
+        return string.Join('/', parts);
+    }
+
+    // A composite object's parts (name-y, name-objs, name-m; nested composites expanded), or the object itself.
+    private static IEnumerable<string> Components(Variables vars, string name, int depth)
+    {
+        var parts = vars.Get(name + "-y").Concat(vars.Get(name + "-objs")).Concat(vars.Get(name + "-m")).Where(p => p.EndsWith(".o", StringComparison.Ordinal)).ToArray();
+        if (parts.Length == 0 || depth > 4)
+        {
+            return [name];
+        }
+        return parts.SelectMany(p => p[..^2] == name ? [name] : Components(vars, p[..^2], depth + 1));
+    }
+
+    private sealed class Variables
+    {
+        public readonly Dictionary<string, List<string>> Values = new(StringComparer.Ordinal);
+
+        public IEnumerable<string> Get(string name) => Values.TryGetValue(name, out var list) ? list : [];
+    }
+
+    private sealed partial class Evaluator(string root, KernelConfig config, string arch)
+    {
+        private int depthOfInclude;
+
+        public IEnumerable<(string Dir, char Mode)> ArchDirectories(string root)
+        {
+            var makefile = Path.Combine(root, "arch", arch, "Makefile");
+            if (!File.Exists(makefile))
+            {
+                yield break;
+            }
+            var vars = Parse(makefile);
+            foreach (var kind in (string[])["core", "drivers", "libs"])
+            {
+                foreach (var dir in vars.Get(kind + "-y").Where(d => d.EndsWith('/')))
+                {
+                    yield return (dir, 'y');
+                }
+            }
+        }
+
+        public Variables Parse(string makefile)
+        {
+            var vars = new Variables();
+            var conditions = new Stack<bool>();
+            foreach (var raw in LogicalLines(File.ReadAllText(makefile)))
+            {
+                var line = StripComment(raw).Trim();
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+                var active = conditions.All(c => c);
+                var word = line.Split(' ', '\t')[0];
+                switch (word)
+                {
+                    case "ifeq" or "ifneq":
+                        conditions.Push(!active || Compare(line[word.Length..].Trim(), vars) == (word == "ifeq"));
+                        continue;
+                    case "ifdef" or "ifndef":
+                        var defined = Expand($"$({line[word.Length..].Trim()})", vars).Length > 0;
+                        conditions.Push(!active || defined == (word == "ifdef"));
+                        continue;
+                    case "else":
+                        if (conditions.Count > 0) conditions.Push(!conditions.Pop());
+                        continue;
+                    case "endif":
+                        if (conditions.Count > 0) conditions.Pop();
+                        continue;
+                }
+                if (active && (word is "include" or "-include") && Expand(line[word.Length..].Trim(), vars) is var included)
+                {
+                    // include $(srctree)/virt/kvm/Makefile.kvm: its variables join this file's.
+                    var path = included.StartsWith(root + "/", StringComparison.Ordinal) ? included : Path.Combine(Path.GetDirectoryName(makefile)!, included);
+                    if (File.Exists(path) && depthOfInclude < 4)
+                    {
+                        depthOfInclude++;
+                        foreach (var (k, v) in Parse(path).Values)
+                        {
+                            if (vars.Values.TryGetValue(k, out var existing)) existing.AddRange(v);
+                            else vars.Values[k] = [.. v];
+                        }
+                        depthOfInclude--;
+                    }
+                    continue;
+                }
+                if (!active || Assignment().Match(line) is not { Success: true } m)
+                {
+                    continue;
+                }
+                var name = Expand(m.Groups[1].Value, vars).Trim();
+                var values = Expand(m.Groups[3].Value, vars).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                if (m.Groups[2].Value == "+=" && vars.Values.TryGetValue(name, out var list))
+                {
+                    list.AddRange(values);
+                }
+                else
+                {
+                    vars.Values[name] = [.. values];
+                }
+            }
+            return vars;
+        }
+
+        // ifeq ($(CONFIG_X),y) and ifeq "a" "b": evaluated; anything else counts as true.
+        private bool Compare(string args, Variables vars)
+        {
+            if (args.StartsWith('(') && args.EndsWith(')'))
+            {
+                var inner = args[1..^1];
+                var comma = TopLevelComma(inner);
+                if (comma >= 0)
+                {
+                    return Expand(inner[..comma], vars).Trim() == Expand(inner[(comma + 1)..], vars).Trim();
+                }
+            }
+            return true;
+        }
+
+        private static int TopLevelComma(string text)
+        {
+            var depth = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '(') depth++;
+                else if (text[i] == ')') depth--;
+                else if (text[i] == ',' && depth == 0) return i;
+            }
+            return -1;
+        }
+
+        // $(CONFIG_X) → y, m or empty; $(SRCARCH) and $(ARCH); $(subst a,b,text); this file's simple variables.
+        public string Expand(string text, Variables vars)
+        {
+            if (!text.Contains('$'))
+            {
+                return text;
+            }
+            var result = new StringBuilder();
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] != '$' || i + 1 >= text.Length || text[i + 1] is not ('(' or '{'))
+                {
+                    result.Append(text[i]);
+                    continue;
+                }
+                var close = text[i + 1] == '(' ? ')' : '}';
+                var depth = 0;
+                var end = i + 1;
+                for (; end < text.Length; end++)
+                {
+                    if (text[end] == text[i + 1]) depth++;
+                    else if (text[end] == close && --depth == 0) break;
+                }
+                if (end >= text.Length)
+                {
+                    break;
+                }
+                result.Append(Reference(text[(i + 2)..end], vars));
+                i = end;
+            }
+            return result.ToString();
+        }
+
+        private string Reference(string inner, Variables vars)
+        {
+            if (inner.StartsWith("subst ", StringComparison.Ordinal))
+            {
+                var args = SplitArgs(inner["subst ".Length..]);
+                if (args.Count == 3)
+                {
+                    var from = Expand(args[0], vars);
+                    var value = Expand(args[2], vars);
+                    return from.Length == 0 ? value : value.Replace(from, Expand(args[1], vars));
+                }
+                return "";
+            }
+            var name = Expand(inner, vars).Trim();
+            if (name.StartsWith("CONFIG_", StringComparison.Ordinal))
+            {
+                return config.IsBuiltin(name) ? "y" : config.IsModule(name) ? "m" : "";
+            }
+            switch (name)
+            {
+                case "SRCARCH" or "ARCH": return arch;
+                case "srctree": return root;
+                case "BITS": return config.IsBuiltin("CONFIG_64BIT") ? "64" : "32";
+            }
+            return vars.Values.TryGetValue(name, out var list) ? string.Join(' ', list) : "";
+        }
+
+        private static List<string> SplitArgs(string text)
+        {
+            var args = new List<string>();
+            var depth = 0;
+            var start = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '(') depth++;
+                else if (text[i] == ')') depth--;
+                else if (text[i] == ',' && depth == 0)
+                {
+                    args.Add(text[start..i]);
+                    start = i + 1;
+                }
+            }
+            args.Add(text[start..]);
+            return args;
+        }
+
+        private static IEnumerable<string> LogicalLines(string text)
+        {
+            var current = new StringBuilder();
+            foreach (var line in text.Split('\n'))
+            {
+                var l = line.TrimEnd('\r');
+                if (l.EndsWith('\\'))
+                {
+                    current.Append(l[..^1]).Append(' ');
+                    continue;
+                }
+                current.Append(l);
+                yield return current.ToString();
+                current.Clear();
+            }
+            if (current.Length > 0)
+            {
+                yield return current.ToString();
+            }
+        }
+
+        private static string StripComment(string line)
+        {
+            var hash = line.IndexOf('#');
+            return hash < 0 ? line : line[..hash];
+        }
+
+        // NAME op VALUE, where NAME may hold $(...) references with commas and spaces (obj-$(subst m,y,$(CONFIG_X))).
+        [GeneratedRegex(@"^((?:[A-Za-z0-9_.\-/]|\$\((?:[^()]|\([^()]*\))*\))+)\s*(\+=|:=|\?=|=)\s*(.*)$")]
+        private static partial Regex Assignment();
+    }
+}

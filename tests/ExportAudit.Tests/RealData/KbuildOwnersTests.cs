@@ -1,0 +1,42 @@
+using ExportAudit.Diagnostics;
+using ExportAudit.Ingest.Config;
+using ExportAudit.Ingest.Source;
+using ExportAudit.Tests.Support;
+
+namespace ExportAudit.Tests.RealData;
+
+/// <summary>
+/// Kbuild's verdict on where each export ends up — vmlinux or which module — read from linux-source-6.1's
+/// Makefiles under the Debian .config, against the owner column of the Module.symvers Debian built from it.
+/// </summary>
+public class KbuildOwnersTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Linux61_OwnersOfTheScannedExports_AgreeWithModuleSymvers()
+    {
+        var config = KernelConfig.Read(Path.Combine(Support.RealData.HeadersDir, ".config"));
+        var owners = KbuildOwners.Read(Support.RealData.Source61, config, "x86");
+        var scan = new SourceScanner(new InputErrors(), new SourceScanOptions { Config = config, Arch = "x86", Jobs = 2 }).Scan(Support.RealData.Source61);
+        var found = scan.Exports.ToLookup(e => e.Symbol);
+        var rows = File.ReadLines(Support.RealData.HeadersSymvers).Select(l => l.Split('\t')).Where(r => found.Contains(r[1])).ToArray();
+        var agree = 0;
+        var unknown = new List<string>();
+        var wrong = new List<string>();
+        foreach (var row in rows)
+        {
+            var candidates = found[row[1]].Select(e => owners.OwnerOf(e.File)).ToArray();
+            if (candidates.Contains(row[2])) agree++;
+            else if (candidates.All(c => c is null)) unknown.Add($"{row[1]} ({row[2]}; {string.Join(", ", found[row[1]].Select(e => e.File))})");
+            else wrong.Add($"{row[1]}: symvers {row[2]}, Kbuild {string.Join(" / ", candidates.Select(c => c ?? "?"))} ({string.Join(", ", found[row[1]].Select(e => e.File))})");
+        }
+        output.WriteLine($"{rows.Length} exports: {agree} agree ({100.0 * agree / rows.Length:F2} %), {unknown.Count} not placed, {wrong.Count} placed elsewhere; {owners.Count} files placed");
+        foreach (var w in wrong.Take(60)) output.WriteLine("  wrong: " + w);
+        foreach (var u in unknown.Take(60)) output.WriteLine("  unknown: " + u);
+        foreach (var g in unknown.GroupBy(u => u[(u.LastIndexOf("; ", StringComparison.Ordinal) + 2)..].Split(',')[0].Split('/').SkipLast(1).Aggregate("", (a, b) => a + b + "/")).OrderByDescending(g => g.Count()).Take(40))
+        {
+            output.WriteLine($"  unknown in {g.Key}: {g.Count()}");
+        }
+        Assert.Empty(wrong); // never placed in the wrong object
+        Assert.True(agree * 1000 >= rows.Length * 995, $"{agree} of {rows.Length} owners agree: less than 99.5 %");
+    }
+}
