@@ -89,7 +89,7 @@ public static class Auditor
         var builder = new SymbolTableBuilder(externalBuild: true);
         foreach (var export in scan.Exports.OrderBy(e => e.Condition is null ? 0 : 1)) // unconditional variants first
         {
-            builder.Add(export.ToExport(export.File), export.File);
+            builder.Add(export.ToExport(export.Owner ?? export.File), export.File); // the module Kbuild builds it into, else its file
         }
         var table = builder.Build();
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth).ToList();
@@ -102,7 +102,7 @@ public static class Auditor
             if (graph.Users.TryGetValue(export.Name, out var users) && users.Count == 0 && !generated.Contains(export.Name))
             {
                 findings.Add(new Finding(Checks.Source.InTreeUseRules.NoInTreeUser, Checks.Source.InTreeUseRules.NoInTreeUser.DefaultSeverity, export.Owner, export.Name, export.Namespace, export.Owner,
-                    $"{export.Kind.MacroName()}({export.Name}) has no user in the tree outside {export.Owner}",
+                    $"{export.Kind.MacroName()}({export.Name}) has no user in the tree outside {export.Definition?.File}",
                     new Evidence { Export = export, Notes = ["in-tree users: 0"] })
                 { Location = export.Definition });
             }

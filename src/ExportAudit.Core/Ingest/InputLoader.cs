@@ -100,6 +100,10 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             var source = LoadSymvers(symvers);
             return source;
         }
+        if (IsKernelSourceTree(path))
+        {
+            return LoadSourceTree(path);
+        }
         // An installed tree: its modules' exports, plus vmlinux's from build/Module.symvers when it is there.
         var listing = ModuleTree.List(path, errors);
         if (listing.Modules.Count == 0 && listing.Symvers is null)
@@ -119,6 +123,33 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             exports.AddRange(module.Exports);
         }
         return new KernelSource(path, "tree", exports, traits, null);
+    }
+
+    /// <summary>A kernel source tree not built yet (no Module.symvers): the top-level Kbuild and include/linux are there.</summary>
+    public static bool IsKernelSourceTree(string path) =>
+        File.Exists(Path.Combine(path, "Kbuild")) && Directory.Exists(Path.Combine(path, "include", "linux")) && Directory.Exists(Path.Combine(path, "kernel"));
+
+    // A source tree as a kernel: the scanner's exports. With the tree's .config (make oldconfig writes it), #if is
+    // evaluated and Kbuild places each export in vmlinux or its module, and files that are not built export
+    // nothing; without one, every export counts and is taken to be vmlinux's.
+    private KernelSource LoadSourceTree(string path)
+    {
+        var configPath = Path.Combine(path, ".config");
+        var config = File.Exists(configPath) ? KernelConfig.Read(configPath) : null;
+        var scan = new Source.SourceScanner(errors, new Source.SourceScanOptions
+        {
+            Config = config,
+            Arch = config is null ? null : Source.KbuildOwners.ArchOf(config),
+            Jobs = _options.Jobs,
+            Progress = _options.Progress,
+        }).Scan(path);
+        var exports = scan.Exports
+            .Where(e => config is null || e.Owner is not null)
+            .OrderBy(e => e.Condition is null ? 0 : 1) // unconditional variants first: they win the merge
+            .Select(e => e.ToExport(e.Owner ?? Export.VmlinuxName))
+            .DistinctBy(e => e.Name) // #if and architecture variants are alternatives, not a symbol exported twice
+            .ToArray();
+        return new KernelSource(path, "source tree", exports, config?.Traits() ?? KernelTraits.Unknown, null);
     }
 
     private KernelSource LoadSymvers(string path)

@@ -75,6 +75,12 @@ public sealed partial class KbuildOwners
 
     public int Count => _owners.Count;
 
+    /// <summary>The architecture a .config is for (its CONFIG_X86, CONFIG_ARM64, ... symbol); x86 when none is recognised.</summary>
+    public static string ArchOf(KernelConfig config) =>
+        new[] { ("CONFIG_X86", "x86"), ("CONFIG_ARM64", "arm64"), ("CONFIG_S390", "s390"), ("CONFIG_PPC", "powerpc"), ("CONFIG_RISCV", "riscv"),
+                ("CONFIG_ARM", "arm"), ("CONFIG_MIPS", "mips"), ("CONFIG_LOONGARCH", "loongarch"), ("CONFIG_SPARC", "sparc") }
+            .FirstOrDefault(a => config.IsBuiltin(a.Item1)).Item2 ?? "x86";
+
     public static KbuildOwners Read(string root, KernelConfig config, string arch)
     {
         var owners = new KbuildOwners { _root = root };

@@ -6,6 +6,9 @@ namespace ExportAudit.Ingest.Source;
 /// <summary>An export found in source: the macro that made it, where, and under which #if branch (null: unconditional).</summary>
 public sealed record SourceExport(string Symbol, ExportKind Kind, string? Namespace, string File, int Line, string Macro, string? Condition)
 {
+    /// <summary>Where Kbuild builds the file under the --kconfig: "vmlinux" or a modpost module name; null without a config or when unknown.</summary>
+    public string? Owner { get; init; }
+
     public Export ToExport(string owner) => new(Symbol, Kind, Namespace, owner, null, new Site(File, Line), new Site(File, Line));
 }
 
@@ -26,4 +29,7 @@ public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports
 {
     /// <summary>Every .c, .h and .S file the scan looked at, relative to the root, in ordinal order.</summary>
     public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>With a --kconfig: Kbuild's placement of the tree's files (null without one).</summary>
+    public KbuildOwners? Owners { get; init; }
 }

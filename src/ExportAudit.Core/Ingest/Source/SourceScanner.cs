@@ -103,12 +103,16 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 licenses.Add(new SourceLicense(scan.File, licenseLine, fileLicenses, fileNamespaces));
             }
         }
+        // With a .config, Kbuild says where each file is built: vmlinux or which module.
+        var owners = options.Config is { } config ? KbuildOwners.Read(root, config, options.Arch ?? KbuildOwners.ArchOf(config)) : null;
         var sorted = exports
             .DistinctBy(e => (e.Symbol, e.Kind, e.Namespace, e.File, e.Line, e.Condition))
+            .Select(e => owners is null ? e : e with { Owner = owners.OwnerOf(e.File) })
             .OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Symbol, StringComparer.Ordinal)
             .ToArray();
         return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized)
         {
+            Owners = owners,
             Files = files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).ToArray(),
         };
     }

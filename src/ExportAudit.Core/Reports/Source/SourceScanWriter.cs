@@ -31,7 +31,7 @@ public static class SourceScanWriter
                 w.WriteString("symbol", e.Symbol);
                 w.WriteString("type", e.Kind.ReportType());
                 w.WriteString("namespace", e.Namespace);
-                w.WriteNull("owner"); // vmlinux or a module: decided by Kbuild, which the scan does not evaluate
+                w.WriteString("owner", e.Owner is { } owner ? ModuleNames.BaseName(owner) : null); // Kbuild's verdict under --kconfig
                 w.WriteNull("crc");
                 w.WriteString("file", e.File);
                 w.WriteNumber("line", e.Line);
