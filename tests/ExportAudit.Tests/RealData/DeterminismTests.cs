@@ -54,4 +54,26 @@ public class DeterminismTests
         Assert.Equal("", r.Stderr);
         Assert.Contains("\"modules\": 1", r.Stdout);
     }
+
+    [Fact]
+    public void ReviewAndCalls_AreIdentical_ForOneOrTwoThreads()
+    {
+        var patch = Directory.GetFiles(TestPaths.Sample("patches"), "*.patch").Single();
+        string Review(string format, int jobs) => Support.Cli.Run("review", patch, "--tree", TestPaths.Sample("trees", "hmm-4.19"), "--kernel",
+            TestPaths.Sample("kernels", "hmm-4.19-before.yaml"), "--modules", TestPaths.Sample("modules"), "--format", format, "-j", jobs.ToString()).Stdout;
+        foreach (var format in (string[])["markdown", "json", "sarif", "text"])
+        {
+            var one = Review(format, 1);
+            Assert.Contains("hmm_devmem_add", one);
+            Assert.Equal(one, Review(format, 2));
+        }
+        // The call graph of a real tree's subsystem and of real modules.
+        var mm = Path.Combine(Support.RealData.Source61, "mm");
+        Assert.Equal(Support.Cli.Run("scan-source", mm, "--calls", "--format", "json", "-j", "1").Stdout, Support.Cli.Run("scan-source", mm, "--calls", "--format", "json", "-j", "2").Stdout);
+        var net = Path.Combine(Support.RealData.ModulesDir, "kernel", "net", "ipv4");
+        string Binaries(int jobs) => Support.Cli.Run("scan-source", net, "--calls", "--kernel", Support.RealData.HeadersDir, "--format", "json", "-j", jobs.ToString()).Stdout;
+        var first = Binaries(1);
+        Assert.Contains("EA3001", first);
+        Assert.Equal(first, Binaries(2));
+    }
 }
