@@ -64,8 +64,16 @@ public static class LaunderingCheck
                 { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, 1000 + thinness));
             }
         }
+        // Reports sort by module and symbol (contracts.md); the ranking travels as Order and as a note.
+        var laundered = findings.Count(f => f.Finding.Rule == LaunderingRules.GplOnlyLaundered);
         return findings.OrderBy(f => f.Rank).ThenBy(f => f.Finding.Symbol, StringComparer.Ordinal)
-            .Select((f, i) => f.Finding with { Order = i }).ToArray();
+            .Select((f, i) => f.Finding with
+            {
+                Order = i,
+                Evidence = f.Finding.Rule == LaunderingRules.GplOnlyLaundered
+                    ? f.Finding.Evidence with { Notes = [.. f.Finding.Evidence.Notes, $"thin-wrapper rank: {i + 1} of {laundered}"] }
+                    : f.Finding.Evidence,
+            }).ToArray();
     }
 
     private static void Walk(FunctionInfo from, List<FunctionInfo> path, ICallGraph graph, SymbolTable exports,
