@@ -173,11 +173,7 @@ public static class ExportAuditCommand
             {
                 kernels = [.. config.Kernels];
             }
-            var threshold = Severity.Error;
-            if ((parse.GetValue(failOn) ?? config?.FailOn) is { } level)
-            {
-                Severities.TryParse(level, out threshold);
-            }
+            var threshold = FailLevel(parse.GetValue(failOn) ?? config?.FailOn);
             var policies = (parse.GetValue(policy) ?? []).Concat(config?.Policies ?? [])
                 .Select(p => Read(errors, () => PolicyReader.ReadPolicy(p, errors))).OfType<PolicyFile>().ToArray();
             var waiverList = (parse.GetValue(waivers) ?? []).Concat(config?.Waivers ?? [])
@@ -295,11 +291,7 @@ public static class ExportAuditCommand
                 {
                     return ExitUsageOrInput;
                 }
-                var threshold = Severity.Error;
-                if (parse.GetValue(failOn) is { } level)
-                {
-                    Severities.TryParse(level, out threshold);
-                }
+                var threshold = FailLevel(parse.GetValue(failOn));
                 var request = new AuditRequest(parse.GetValue(kernel) ?? [], []) { FailLevel = threshold };
                 var isModel = File.Exists(root) && (root.EndsWith(".yaml", StringComparison.Ordinal) || root.EndsWith(".yml", StringComparison.Ordinal));
                 var isSourceTree = Directory.Exists(root) && Directory.EnumerateFiles(root, "*.c", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).Any();
@@ -413,11 +405,7 @@ public static class ExportAuditCommand
             {
                 return ExitUsageOrInput;
             }
-            var threshold = Severity.Error;
-            if (parse.GetValue(failOn) is { } level)
-            {
-                Severities.TryParse(level, out threshold);
-            }
+            var threshold = FailLevel(parse.GetValue(failOn));
             var request = new AuditRequest(parse.GetValue(kernel) ?? [], parse.GetValue(modules) ?? []) { FailLevel = threshold };
             var result = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress =>
                 Auditor.Review(parse.GetValue(patches)!, parse.GetValue(tree), Math.Max(0, parse.GetValue(depth)),
@@ -474,17 +462,16 @@ public static class ExportAuditCommand
             {
                 return ExitUsageOrInput;
             }
-            var threshold = Severity.Error;
-            if (parse.GetValue(failOn) is { } level)
-            {
-                Severities.TryParse(level, out threshold);
-            }
+            var threshold = FailLevel(parse.GetValue(failOn));
             var result = Auditor.Diff(parse.GetValue(oldKernel)!, parse.GetValue(newKernel)!,
                 new AuditRequest([], parse.GetValue(modules) ?? []) { Read = new ReadOptions { Jobs = Math.Max(1, parse.GetValue(jobs)) }, FailLevel = threshold });
             return Emit(ctx, result, targets, null);
         });
         return command;
     }
+
+    /// <summary>--fail-on's level (its values are checked by the parser); error when not given.</summary>
+    private static Severity FailLevel(string? text) => text is not null && Severities.TryParse(text, out var level) ? level : Severity.Error;
 
     private static T? Read<T>(InputErrors errors, Func<T> read) where T : class
     {

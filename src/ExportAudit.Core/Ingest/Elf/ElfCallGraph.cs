@@ -34,14 +34,7 @@ public sealed class ElfCallGraph : ICallGraph
         {
             if (elf.Section(i).Type == ElfSection.SHT_SYMTAB) symtabIndex = i;
         }
-        if (symtabIndex < 0)
-        {
-            throw elf.Bad(-1, "no symbol table (.symtab): stripped?");
-        }
-        var symtab = elf.Section(symtabIndex);
-        var symbols = elf.Data(symtab);
-        var strtab = elf.Data(elf.Section((int)symtab.Link));
-        var count = symbols.Length / elf.SymbolSize;
+        var symbols = elf.SymbolTable(symtabIndex, out var strtab, out var count);
 
         // Functions per section, sorted by address, for "which function holds this offset".
         var bySection = new Dictionary<int, List<(ulong Start, ulong End, string Name)>>();

@@ -45,14 +45,7 @@ public static class ElfExportReader
             else if (name.SequenceEqual("__versions"u8)) versions = i;
             else if (name.SequenceEqual(".gnu.linkonce.this_module"u8)) thisModule = i;
         }
-        if (symtabIndex < 0)
-        {
-            throw elf.Bad(-1, "no symbol table (.symtab): stripped?");
-        }
-        var symtab = elf.Section(symtabIndex);
-        var symbols = elf.Data(symtab);
-        var strtab = elf.Data(elf.Section((int)symtab.Link));
-        var count = symbols.Length / elf.SymbolSize;
+        var symbols = elf.SymbolTable(symtabIndex, out var strtab, out var count);
         var undefined = new List<Import>();
         var exports = new List<(string, ExportKind, string?)>();
         var namespaces = new Dictionary<string, string>(StringComparer.Ordinal);

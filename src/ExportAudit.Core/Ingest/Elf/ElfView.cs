@@ -168,6 +168,20 @@ public readonly ref struct ElfView
 
     public int SymbolSize => Is64 ? 24 : 16;
 
+    /// <summary>The entries of the symbol table at <paramref name="symtabIndex"/> (-1: none, an error), its string table and count.</summary>
+    public ReadOnlySpan<byte> SymbolTable(int symtabIndex, out ReadOnlySpan<byte> strings, out int count)
+    {
+        if (symtabIndex < 0)
+        {
+            throw Bad(-1, "no symbol table (.symtab): stripped?");
+        }
+        var symtab = Section(symtabIndex);
+        var symbols = Data(symtab);
+        strings = Data(Section((int)symtab.Link));
+        count = symbols.Length / SymbolSize;
+        return symbols;
+    }
+
     public ElfSymbol Symbol(ReadOnlySpan<byte> table, int index)
     {
         var o = index * SymbolSize;
