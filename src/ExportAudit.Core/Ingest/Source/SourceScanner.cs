@@ -362,6 +362,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         var defaultNamespace = NamespaceFromMakefiles(file, makefileNamespaces);
         var pending = new List<CToken>(); // tokens outside directives, for invocations
         var directive = new List<string>();
+        var directiveTokens = new List<CToken>();
         var directiveLine = 0;
         var inDirective = false;
 
@@ -382,19 +383,28 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             if (token.Kind == CTokenKind.Directive)
             {
                 inDirective = true;
-                directive.Clear();
+                directiveTokens.Clear();
                 directiveLine = token.Line;
                 continue;
             }
             if (token.Kind == CTokenKind.DirectiveEnd)
             {
                 inDirective = false;
-                HandleDirective(file, directive, directiveLine, stack, evaluator, defines, Active, ref defaultNamespace, renames, ref sawInclude);
+                // Strings only for the directives that can matter: most #defines of a header cannot.
+                if (Matters(data, directiveTokens))
+                {
+                    directive.Clear();
+                    foreach (var t in directiveTokens)
+                    {
+                        directive.Add(Text(data, t));
+                    }
+                    HandleDirective(file, directive, directiveLine, stack, evaluator, defines, Active, ref defaultNamespace, renames, ref sawInclude);
+                }
                 continue;
             }
             if (inDirective)
             {
-                directive.Add(Text(data, token));
+                directiveTokens.Add(token);
                 continue;
             }
             if (Active() == false)
@@ -415,6 +425,34 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             errors.Add(new InputError(file, problem.Line, null, $"{problem.Message}; the rest of the file is not scanned"));
         }
         return new FileScan(file, invocations, defines);
+    }
+
+    // Whether HandleDirective can do anything with a directive: conditionals and includes always; a #define only
+    // when it names DEFAULT_SYMBOL_NAMESPACE, renames one identifier to another, or has EXPORT in its body.
+    private static bool Matters(ReadOnlySpan<byte> data, List<CToken> tokens)
+    {
+        if (tokens.Count == 0)
+        {
+            return false;
+        }
+        var keyword = tokens[0].Text(data);
+        if (!keyword.SequenceEqual("define"u8))
+        {
+            return !keyword.SequenceEqual("pragma"u8) && !keyword.SequenceEqual("error"u8) && !keyword.SequenceEqual("warning"u8);
+        }
+        if (tokens.Count <= 3)
+        {
+            return true;
+        }
+        foreach (var t in tokens)
+        {
+            var text = t.Text(data);
+            if (text.IndexOf("EXPORT"u8) >= 0 || text.SequenceEqual("DEFAULT_SYMBOL_NAMESPACE"u8) || text.IndexOf((byte)'\\') >= 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     // Export and module macro invocations in a run of ordinary tokens (between semicolons).
