@@ -15,6 +15,7 @@ public sealed unsafe class FileBytes : IDisposable
     private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _pointer;
     private readonly byte[]? _array;
+    private bool _pooled;
 
     public int Length { get; }
 
@@ -49,9 +50,10 @@ public sealed unsafe class FileBytes : IDisposable
         }
         if (length < MapThreshold)
         {
-            var array = new byte[length];
-            var read = RandomAccess.Read(handle, array, 0);
-            return new FileBytes(array, read);
+            // Pooled: a tree scan reads tens of thousands of small files, and fresh arrays made the GC the bottleneck.
+            var array = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+            var read = RandomAccess.Read(handle, array.AsSpan(0, (int)length), 0);
+            return new FileBytes(array, read) { _pooled = true };
         }
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
         try
@@ -68,6 +70,11 @@ public sealed unsafe class FileBytes : IDisposable
 
     public void Dispose()
     {
+        if (_pooled && _array is not null)
+        {
+            _pooled = false;
+            System.Buffers.ArrayPool<byte>.Shared.Return(_array);
+        }
         if (_view is not null)
         {
             _view.SafeMemoryMappedViewHandle.ReleasePointer();

@@ -80,7 +80,8 @@ public ref struct CTokenizer
             }
             if (c is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\f' or (byte)'\v')
             {
-                _pos++;
+                var run = _s[_pos..].IndexOfAnyExcept(Blanks);
+                _pos = run < 0 ? _s.Length : _pos + run;
                 continue;
             }
             if (c == '/' && Peek(1) == '*')
@@ -109,8 +110,9 @@ public ref struct CTokenizer
                 _pos++;
                 while (_pos < _s.Length)
                 {
-                    if (IsIdentPart(_s[_pos])) { _pos++; continue; }
-                    if (_s[_pos] == '\\' && IsContinuation(_pos)) { SkipContinuations(); continue; }
+                    var run = _s[_pos..].IndexOfAnyExcept(IdentChars);
+                    _pos = run < 0 ? _s.Length : _pos + run;
+                    if (_pos < _s.Length && _s[_pos] == '\\' && IsContinuation(_pos)) { SkipContinuations(); continue; }
                     break;
                 }
                 token = new CToken(CTokenKind.Identifier, start, _pos - start, line);
@@ -157,27 +159,35 @@ public ref struct CTokenizer
     {
         var line = _line;
         _pos += 2;
-        while (_pos < _s.Length)
+        var rest = _s[_pos..];
+        var end = rest.IndexOf("*/"u8);
+        var body = end < 0 ? rest : rest[..end];
+        _line += body.Count((byte)'\n');
+        if (end < 0)
         {
-            if (_s[_pos] == '*' && Peek(1) == '/')
-            {
-                _pos += 2;
-                return;
-            }
-            if (_s[_pos] == '\n')
-            {
-                _line++;
-            }
-            _pos++;
+            _pos = _s.Length;
+            Problem ??= (line, "unterminated comment");
+            return;
         }
-        Problem ??= (line, "unterminated comment");
+        _pos += end + 2;
     }
 
     private void SkipLineComment()
     {
-        while (_pos < _s.Length && _s[_pos] != '\n')
+        while (_pos < _s.Length)
         {
-            if (_s[_pos] == '\\' && IsContinuation(_pos))
+            var stop = _s[_pos..].IndexOfAny((byte)'\n', (byte)'\\');
+            if (stop < 0)
+            {
+                _pos = _s.Length;
+                return;
+            }
+            _pos += stop;
+            if (_s[_pos] == '\n')
+            {
+                return;
+            }
+            if (IsContinuation(_pos))
             {
                 SkipContinuations(); // a // comment ending in a backslash continues on the next line
                 continue;
@@ -218,6 +228,10 @@ public ref struct CTokenizer
         }
         Problem ??= (line, quote == '"' ? "unterminated string" : "unterminated character literal");
     }
+
+    private static readonly System.Buffers.SearchValues<byte> Blanks = System.Buffers.SearchValues.Create(" \t\r\f\v"u8);
+    private static readonly System.Buffers.SearchValues<byte> IdentChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"u8);
 
     private static bool IsIdentStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_' or (byte)'$';
 

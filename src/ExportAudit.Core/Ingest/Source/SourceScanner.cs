@@ -414,11 +414,11 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             pending.Add(token);
             if (token.Kind == CTokenKind.Punct && data[token.Start] is (byte)';' or (byte)'}' || pending.Count > 4096)
             {
-                Collect(data, pending, invocations, Condition(), defaultNamespace, defines, wrapperLookup, renames);
+                Collect(data, pending, invocations, Condition, defaultNamespace, defines, wrapperLookup, renames);
                 pending.Clear();
             }
         }
-        Collect(data, pending, invocations, Condition(), defaultNamespace, defines, wrapperLookup, renames);
+        Collect(data, pending, invocations, Condition, defaultNamespace, defines, wrapperLookup, renames);
         if (tokenizer.Problem is { } problem)
         {
             // Not C any more from there on: what follows was not scanned (Debian's 6.1 and 6.12 trees have none).
@@ -456,7 +456,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     }
 
     // Export and module macro invocations in a run of ordinary tokens (between semicolons).
-    private static void Collect(ReadOnlySpan<byte> data, List<CToken> tokens, List<Invocation> into, string? condition, string? defaultNamespace,
+    // The #if condition text is built only for a statement that holds an invocation (it was once per statement).
+    private static void Collect(ReadOnlySpan<byte> data, List<CToken> tokens, List<Invocation> into, Func<string?> condition, string? defaultNamespace,
         List<Define> localDefines, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> knownWrappers, Dictionary<string, string> renames)
     {
         for (var i = 0; i + 1 < tokens.Count; i++)
@@ -498,7 +499,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 // #define a b before EXPORT_SYMBOL(a) exports b (qspinlock's native_ prefix, for one).
                 var renamed = renames.Count == 0 ? args
                     : args.Select(a => (IReadOnlyList<string>)a.Select(x => renames.GetValueOrDefault(x, x)).ToArray()).ToArray();
-                into.Add(new Invocation(macro, renamed, t.Line, condition, defaultNamespace));
+                into.Add(new Invocation(macro, renamed, t.Line, condition(), defaultNamespace));
             }
         }
     }
@@ -543,8 +544,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         {
             return;
         }
-        var rest = d.Skip(1).ToList();
-        var text = string.Join(" ", rest);
+        var rest = d.GetRange(1, d.Count - 1);
+        var text = d[0] is "if" or "ifdef" or "ifndef" or "elif" or "elifdef" or "elifndef" ? string.Join(" ", rest) : "";
         switch (d[0])
         {
             case "if":
