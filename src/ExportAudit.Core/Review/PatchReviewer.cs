@@ -182,9 +182,8 @@ public static class PatchReviewer
         var resolved = new List<Finding>();
         if (inputs.Model is { } model)
         {
-            var touched = changedSymbols;
-            var old = LaunderingCheck.Run(model.Functions, beforeTable, inputs.Depth).Where(f => touched.Contains(f.Symbol!)).ToArray();
-            var now = LaunderingCheck.Run(model.Functions, afterTable, inputs.Depth).Where(f => touched.Contains(f.Symbol!)).ToArray();
+            var old = LaunderingCheck.Run(model.Functions, beforeTable, inputs.Depth).Where(f => changedSymbols.Contains(f.Symbol!)).ToArray();
+            var now = LaunderingCheck.Run(model.Functions, afterTable, inputs.Depth).Where(f => changedSymbols.Contains(f.Symbol!)).ToArray();
             findings.AddRange(now);
             resolved.AddRange(old.Where(o => !now.Any(n => n.Rule == o.Rule && n.Symbol == o.Symbol)));
         }
