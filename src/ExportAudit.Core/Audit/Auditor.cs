@@ -224,19 +224,8 @@ public static class Auditor
     }
 
     /// <summary>modpost's reading order: the dumps (vmlinux, Module.symvers, KBUILD_EXTRA_SYMBOLS), then the objects.</summary>
-    private static SymbolTable Table(IEnumerable<KernelSource> sources, IReadOnlyList<KernelModule> modules)
-    {
-        var builder = new SymbolTableBuilder(externalBuild: true);
-        foreach (var source in sources)
-        {
-            builder.AddRange(source.Exports, source.Path);
-        }
-        foreach (var module in modules)
-        {
-            builder.AddRange(module.Exports, ModpostChecks.SourceKey(module));
-        }
-        return builder.Build();
-    }
+    private static SymbolTable Table(IEnumerable<KernelSource> sources, IReadOnlyList<KernelModule> modules) =>
+        ModpostChecks.Table(sources.Select(s => ((IEnumerable<Export>)s.Exports, s.Path)), modules);
 
     private sealed record ReadResult(
         InputErrors Errors, List<KernelSource> Sources, IReadOnlyList<KernelModule> Modules,

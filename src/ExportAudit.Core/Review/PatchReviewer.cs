@@ -238,7 +238,8 @@ public static class PatchReviewer
         {
             var asChanges = series.Select(c => new ExportChange(c.Kind, c.Symbol,
                 c.Before is null ? null : ToExport(c.Before, Owner(c, beforeTable), null), c.After is null ? null : ToExport(c.After, Owner(c, beforeTable), null))).ToArray();
-            findings.AddRange(KernelDiff.NewlyBroken(inputs.Modules, WithModules(beforeTable, inputs.Modules), WithModules(afterTable, inputs.Modules), asChanges,
+            findings.AddRange(KernelDiff.NewlyBroken(inputs.Modules,
+                Checks.Build.ModpostChecks.Table([(beforeTable.All, "kernel")], inputs.Modules), Checks.Build.ModpostChecks.Table([(afterTable.All, "kernel")], inputs.Modules), asChanges,
                 new HashSet<string> { "kernel" }, new HashSet<string> { "kernel" }));
             findings.AddRange(KernelDiff.NewlyRefused(inputs.Modules, beforeTable, afterTable, inputs.Traits, inputs.Traits, asChanges));
         }
@@ -364,17 +365,6 @@ public static class PatchReviewer
         foreach (var (symbol, state) in changed.Where(p => before.Find(p.Key) is null))
         {
             builder.Add(ToExport(state, Export.VmlinuxName, null), "kernel");
-        }
-        return builder.Build();
-    }
-
-    private static SymbolTable WithModules(SymbolTable kernel, IReadOnlyList<KernelModule> modules)
-    {
-        var builder = new SymbolTableBuilder(externalBuild: true);
-        builder.AddRange(kernel.All, "kernel");
-        foreach (var module in modules)
-        {
-            builder.AddRange(module.Exports, Checks.Build.ModpostChecks.SourceKey(module));
         }
         return builder.Build();
     }

@@ -115,6 +115,21 @@ public static class ModpostChecks
     /// <summary>The symbol-table key the input module's own exports were added under.</summary>
     public static string SourceKey(KernelModule module) => "input:" + module.ReadFrom;
 
+    /// <summary>modpost's reading order: the dumps (vmlinux, Module.symvers, KBUILD_EXTRA_SYMBOLS), then the objects.</summary>
+    public static SymbolTable Table(IEnumerable<(IEnumerable<Export> Exports, string Source)> dumps, IReadOnlyList<KernelModule> modules)
+    {
+        var builder = new SymbolTableBuilder(externalBuild: true);
+        foreach (var (exports, source) in dumps)
+        {
+            builder.AddRange(exports, source);
+        }
+        foreach (var module in modules)
+        {
+            builder.AddRange(module.Exports, SourceKey(module));
+        }
+        return builder.Build();
+    }
+
     /// <summary>
     /// The undefined symbols modpost checks, in symbol-table order. ignore_undef_symbol(): __this_module is
     /// resolved by the final link and the GOT is the linker's (the per-architecture names of PPC and s390 are
