@@ -17,9 +17,9 @@ public static class InTreeUseRules
 }
 
 /// <summary>
-/// Which files of a tree use given symbols: a .c, .h or .S file other than the defining one in which the
-/// identifier appears inside braces (a function body or an initializer such as an ops table) — outside comments
-/// and strings, as the C tokenizer sees them. File-scope mentions (prototypes, EXPORT_SYMBOL lines) are not uses.
+/// Which files of a tree use given symbols, by the same definition as scan-source --calls (FunctionExtractor's
+/// uses): the identifier inside braces (a function body, an initializer such as an ops table), in a #define body,
+/// or anywhere in a .S file — outside comments and strings. Prototypes and EXPORT_SYMBOL lines are not uses.
 /// Each file is read once and tokenized only when its bytes contain one of the names.
 /// </summary>
 public static class InTreeUsers
@@ -60,7 +60,9 @@ public static class InTreeUsers
                 {
                     return;
                 }
-                foreach (var name in Uses(data, present))
+                var used = new HashSet<string>(StringComparer.Ordinal);
+                FunctionExtractor.Extract(relative, data, present, used, assembly: relative.EndsWith(".S", StringComparison.Ordinal));
+                foreach (var name in used)
                 {
                     result[name].Add(relative);
                 }
@@ -75,46 +77,5 @@ public static class InTreeUsers
             }
         });
         return result.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
-    }
-
-    /// <summary>The names used inside braces in one file's text.</summary>
-    public static HashSet<string> Uses(ReadOnlySpan<byte> data, HashSet<string> names)
-    {
-        var used = new HashSet<string>(StringComparer.Ordinal);
-        var lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
-        var tokenizer = new CTokenizer(data);
-        var depth = 0;
-        var inDirective = false;
-        Span<char> chars = stackalloc char[128];
-        while (tokenizer.Next(out var token))
-        {
-            switch (token.Kind)
-            {
-                case CTokenKind.Directive: inDirective = true; continue;
-                case CTokenKind.DirectiveEnd: inDirective = false; continue;
-            }
-            if (inDirective)
-            {
-                continue;
-            }
-            if (token.Kind == CTokenKind.Punct)
-            {
-                var c = data[token.Start];
-                if (c == '{') depth++;
-                else if (c == '}' && depth > 0) depth--;
-                continue;
-            }
-            if (token.Kind != CTokenKind.Identifier || depth == 0 || token.Length > chars.Length)
-            {
-                continue;
-            }
-            var text = token.Text(data);
-            for (var i = 0; i < text.Length; i++) chars[i] = (char)text[i];
-            if (lookup.TryGetValue(chars[..text.Length], out var name))
-            {
-                used.Add(name);
-            }
-        }
-        return used;
     }
 }
