@@ -86,12 +86,8 @@ public static class Auditor
         var errors = new InputErrors();
         var scan = new ExportAudit.Ingest.Source.SourceScanner(errors, options).Scan(root.TrimEnd('/'));
         var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan.Root, scan.Files, scan, options.Jobs, errors, options.Progress);
-        var builder = new SymbolTableBuilder(externalBuild: true);
-        foreach (var export in scan.Exports.OrderBy(e => e.Condition is null ? 0 : 1)) // unconditional variants first
-        {
-            builder.Add(export.ToExport(export.Owner ?? export.File), export.File); // the module Kbuild builds it into, else its file
-        }
-        var table = builder.Build();
+        // Owned by the module Kbuild builds it into, else by its file.
+        var table = ModpostChecks.Table([(scan.KernelExports(e => e.Owner ?? e.File), scan.Root)], []);
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
         // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.

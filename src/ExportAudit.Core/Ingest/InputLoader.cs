@@ -143,12 +143,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             Jobs = _options.Jobs,
             Progress = _options.Progress,
         }).Scan(path);
-        var exports = scan.Exports
-            .Where(e => config is null || e.Owner is not null)
-            .OrderBy(e => e.Condition is null ? 0 : 1) // unconditional variants first: they win the merge
-            .Select(e => e.ToExport(e.Owner ?? Export.VmlinuxName))
-            .DistinctBy(e => e.Name) // #if and architecture variants are alternatives, not a symbol exported twice
-            .ToArray();
+        var exports = scan.KernelExports(e => config is null ? Export.VmlinuxName : e.Owner);
         return new KernelSource(path, "source tree", exports, config?.Traits() ?? KernelTraits.Unknown, null);
     }
 

@@ -32,4 +32,16 @@ public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports
 
     /// <summary>With a --kconfig: Kbuild's placement of the tree's files (null without one).</summary>
     public KbuildOwners? Owners { get; init; }
+
+    /// <summary>
+    /// The scan as a kernel's export table: one export per symbol — #if and architecture variants are alternatives,
+    /// not a symbol exported twice, and the unconditional one stands for them — owned as <paramref name="owner"/>
+    /// says; an export whose owner is null (a file that is not built) is left out.
+    /// </summary>
+    public IReadOnlyList<Export> KernelExports(Func<SourceExport, string?> owner) =>
+        Exports.OrderBy(e => e.Condition is null ? 0 : 1)
+            .Select(e => owner(e) is { } o ? e.ToExport(o) : null)
+            .OfType<Export>()
+            .DistinctBy(e => e.Name)
+            .ToArray();
 }
