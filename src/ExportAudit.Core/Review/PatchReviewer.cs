@@ -73,7 +73,7 @@ public static class PatchReviewer
                     {
                         applied = true;
                         var ns = file.NewPath is null ? null : SourceScanner.MakefileNamespace(tree.Root, file.NewPath);
-                        var oldNs = file.OldPath is null ? null : SourceScanner.MakefileNamespace(tree.Root, file.OldPath);
+                        var oldNs = file.OldPath is null ? null : file.OldPath == file.NewPath ? ns : SourceScanner.MakefileNamespace(tree.Root, file.OldPath);
                         if (file.OldPath is not null && oldLines is not null)
                         {
                             before.AddRange(Scan(scanner, file.OldPath, PatchedTree.Join(oldLines), oldNs).Select(e => (e, SiteOf(patch, file, e.Line, old: true) ?? defaultSite)));
