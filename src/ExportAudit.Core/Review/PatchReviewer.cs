@@ -270,7 +270,7 @@ public static class PatchReviewer
         var graph = new Dictionary<string, FunctionInfo>(StringComparer.Ordinal);
         foreach (var f in functions)
         {
-            graph.TryAdd(f.Name, new FunctionInfo(f.Name, new Site(f.File, f.Line), f.Calls, table.Find(f.Name) is not null) { Statements = f.Statements });
+            graph.TryAdd(f.Name, f.ToFunctionInfo(table.Find(f.Name) is not null));
         }
         return graph;
     }

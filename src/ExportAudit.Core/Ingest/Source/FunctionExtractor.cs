@@ -1,9 +1,14 @@
 using System.Text;
+using ExportAudit.Model;
 
 namespace ExportAudit.Ingest.Source;
 
 /// <summary>A C function definition: where it is, whether it is static, what it calls, how many statements.</summary>
-public sealed record SourceFunction(string Name, string File, int Line, int EndLine, bool IsStatic, IReadOnlyList<string> Calls, int Statements);
+public sealed record SourceFunction(string Name, string File, int Line, int EndLine, bool IsStatic, IReadOnlyList<string> Calls, int Statements)
+{
+    /// <summary>The call-graph node the laundering check walks.</summary>
+    public FunctionInfo ToFunctionInfo(bool exported) => new(Name, new Site(File, Line), Calls, exported) { Statements = Statements };
+}
 
 /// <summary>
 /// Finds the function definitions of a C file and the identifiers each one calls, from the tokenizer's tokens:

@@ -81,7 +81,7 @@ public sealed class SourceCallGraph : ICallGraph
             var local = new Dictionary<string, FunctionInfo>(StringComparer.Ordinal);
             foreach (var f in functions[i] ?? [])
             {
-                var info = new FunctionInfo(f.Name, new Site(file, f.Line), f.Calls, exportsHere?.Contains(f.Name) == true) { Statements = f.Statements };
+                var info = f.ToFunctionInfo(exportsHere?.Contains(f.Name) == true);
                 if (local.TryAdd(f.Name, info)) // #ifdef alternatives: the first definition stands for the name
                 {
                     all.Add(info);
