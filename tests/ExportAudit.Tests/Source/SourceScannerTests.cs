@@ -49,6 +49,36 @@ public class SourceScannerTests
     }
 
     [Fact]
+    public void AsmExports_TakeTheConditionWhereTheyStand_AndSkippedDefinesKeepLineNumbers()
+    {
+        // .S files have no ';': an export's #if condition is the one around its invocation, not one many lines on
+        // (the scanner used to take it at the next ';', which made 6.1's kvmppc_h_set_xdabr look TM-only).
+        using var dir = new TempDir();
+        dir.Write("entry.S", """
+            #include <linux/export.h>
+            #define LONG_MACRO(x) \
+                mov x, %rax; \
+                ret /* a comment
+                       over two lines */
+            SYM_FUNC_START(plain_entry)
+            	ret
+            EXPORT_SYMBOL(plain_entry)
+            #ifdef CONFIG_SOMETHING
+            SYM_FUNC_START(conditional_entry)
+            EXPORT_SYMBOL_GPL(conditional_entry)
+            #endif
+            SYM_FUNC_START(after_entry)
+            EXPORT_SYMBOL(after_entry)
+            #ifdef CONFIG_OTHER
+            	nop
+            #endif
+            """);
+        var scan = Scan(dir);
+        Assert.Equal(["plain_entry EXPORT_SYMBOL  entry.S:8", "conditional_entry EXPORT_SYMBOL_GPL  entry.S:11", "after_entry EXPORT_SYMBOL  entry.S:14"], Exports(scan));
+        Assert.Equal([null, "defined(CONFIG_SOMETHING)", null], scan.Exports.Select(e => e.Condition));
+    }
+
+    [Fact]
     public void TheMacroFamily_ExpandsToWhatTheKernelExports()
     {
         using var dir = new TempDir();

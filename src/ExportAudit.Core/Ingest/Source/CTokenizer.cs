@@ -141,6 +141,89 @@ public ref struct CTokenizer
         }
     }
 
+    /// <summary>Where the next token or skim starts.</summary>
+    public readonly int Position => _pos;
+
+    /// <summary>
+    /// Moves through ordinary code towards <paramref name="limit"/> without making tokens, skipping comments and
+    /// literals exactly as <see cref="Next"/> does and counting lines. Returns true at a preprocessor line (its
+    /// Directive token; <see cref="Next"/> then gives the line's tokens and DirectiveEnd). Returns false at the
+    /// limit (<see cref="Position"/> == limit: the limit is code) or past it (it was inside a comment or literal),
+    /// or at the end. The scanner uses it to tokenize only the statements around the names it looks for.
+    /// </summary>
+    public bool SkimTo(int limit, out CToken directive)
+    {
+        directive = default;
+        limit = Math.Min(limit, _s.Length);
+        while (_pos < limit)
+        {
+            var stop = _s[_pos..limit].IndexOfAny(SkimStops);
+            var end = stop < 0 ? limit : _pos + stop;
+            _line += _s[_pos..end].Count((byte)'\n');
+            _pos = end;
+            if (end == limit)
+            {
+                break;
+            }
+            var c = _s[_pos];
+            if (c == '/')
+            {
+                if (Peek(1) == '*') SkipBlockComment();
+                else if (Peek(1) == '/') SkipLineComment();
+                else _pos++;
+            }
+            else if (c is (byte)'"' or (byte)'\'')
+            {
+                SkipLiteral(c);
+            }
+            else if (IsLineStart(_pos))
+            {
+                directive = new CToken(CTokenKind.Directive, _pos, 1, _line);
+                _pos++;
+                _inDirective = true;
+                _atLineStart = false;
+                return true;
+            }
+            else
+            {
+                _pos++;
+            }
+        }
+        _atLineStart = _pos == 0 || IsLineStart(_pos);
+        return false;
+    }
+
+    /// <summary>In a directive: leaves the rest of its line unread (the caller saw it is a single plain line);
+    /// the next <see cref="Next"/> or <see cref="SkimTo"/> continues after it.</summary>
+    public void SkipDirectiveLine(int lineEnd)
+    {
+        _line += _s[_pos..lineEnd].Count((byte)'\n'); // continuations and comments inside it
+        _pos = lineEnd;
+        _inDirective = false;
+    }
+
+    // Only blanks between the previous newline (not a continuation) and at: a '#' there opens a directive.
+    // Next also takes '#' after a comment on the same line as one; the skim does not (no such line in Debian's trees).
+    private readonly bool IsLineStart(int at)
+    {
+        var i = at - 1;
+        while (i >= 0 && _s[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\f' or (byte)'\v')
+        {
+            i--;
+        }
+        if (i < 0)
+        {
+            return true;
+        }
+        if (_s[i] != '\n')
+        {
+            return false;
+        }
+        var before = i - 1;
+        if (before >= 0 && _s[before] == '\r') before--;
+        return before < 0 || _s[before] != '\\';
+    }
+
     private readonly byte Peek(int ahead) => _pos + ahead < _s.Length ? _s[_pos + ahead] : (byte)0;
 
     private readonly bool IsContinuation(int at) =>
@@ -229,6 +312,7 @@ public ref struct CTokenizer
         Problem ??= (line, quote == '"' ? "unterminated string" : "unterminated character literal");
     }
 
+    private static readonly System.Buffers.SearchValues<byte> SkimStops = System.Buffers.SearchValues.Create("/\"'#"u8);
     private static readonly System.Buffers.SearchValues<byte> Blanks = System.Buffers.SearchValues.Create(" \t\r\f\v"u8);
     private static readonly System.Buffers.SearchValues<byte> IdentChars =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"u8);
