@@ -51,6 +51,7 @@ public static class ExportAuditCommand
             "Examples:\n" +
             "  exportaudit check --kernel /usr/src/linux-headers-$(uname -r) /lib/modules/$(uname -r)/updates\n" +
             "  exportaudit check --kernel samples/kernels/hmm-4.20-after.yaml samples/modules --format modpost\n" +
+            "  exportaudit check --kernel /usr/src/linux-headers-6.1.0-26-amd64 ~/src/vendor-driver/   (source, before building)\n" +
             "  exportaudit simulate-load --kernel samples/kernels/hmm-4.19-before.yaml samples/modules\n" +
             "  exportaudit check --kernel Module.symvers --format sarif:report.sarif --format text mods/\n\n" +
             "Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error or unreadable input (wins over 1).");
@@ -125,7 +126,7 @@ public static class ExportAuditCommand
         var today = new Option<string?>("--today") { Description = "The date waivers expire against (YYYY-MM-DD; default: today, UTC), for reproducible runs." };
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "Modules (.ko, module .o, .ko.xz/.zst/.gz), module manifests (YAML), or directories of them: a /lib/modules/VERSION tree, a kbuild output directory (modules.order is kept).",
+            Description = "Modules (.ko, module .o, .ko.xz/.zst/.gz), module manifests (YAML), or directories of them: a /lib/modules/VERSION tree, a kbuild output directory (modules.order is kept). Also a module not built yet: its source directory (Kbuild or Makefile naming obj-m, or .c files) or one .c file; its imports are the names its code uses that the kernel exports, followed through the kernel headers' macros and inline functions.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var command = new Command(name, description + "\n\nExamples:\n" + examples)

@@ -151,7 +151,7 @@ public static class Auditor
         var loader = new InputLoader(errors, request.Read);
         var old = loader.LoadKernel(oldKernel);
         var @new = loader.LoadKernel(newKernel);
-        var modules = loader.LoadModules(request.Inputs).Modules;
+        var modules = ResolveSources(loader.LoadModules(request.Inputs, SourceConfig([newKernel, oldKernel])).Modules, new[] { old, @new }.OfType<KernelSource>(), errors);
         var findings = new List<Finding>();
         var sources = new List<KernelSource>();
         var newTable = SymbolTable.Empty;
@@ -201,7 +201,7 @@ public static class Auditor
         }
         var loader = new InputLoader(errors, request.Read);
         var sources = request.Kernels.Select(loader.LoadKernel).OfType<KernelSource>().ToList();
-        var modules = loader.LoadModules(request.Inputs).Modules;
+        var modules = ResolveSources(loader.LoadModules(request.Inputs, SourceConfig(request.Kernels)).Modules, sources, errors);
         var kernelTable = Table(sources, []);
         var traits = sources.Aggregate(KernelTraits.Unknown, (merged, source) => merged.Merge(source.Traits));
         var (report, findings) = ExportAudit.Review.PatchReviewer.Review(patches, new ExportAudit.Review.ReviewInputs
@@ -243,7 +243,7 @@ public static class Auditor
                 sources.Add(source);
             }
         }
-        var inputs = loader.LoadModules(request.Inputs);
+        var inputs = loader.LoadModules(request.Inputs, SourceConfig(request.Kernels));
         // A /lib/modules tree given as INPUT brings its build/Module.symvers: the kernel it was built for,
         // used when no --kernel was given.
         if (request.Kernels.Count == 0)
@@ -257,7 +257,27 @@ public static class Auditor
             }
         }
         var traits = sources.Aggregate(KernelTraits.Unknown, (merged, source) => merged.Merge(source.Traits));
-        return new ReadResult(errors, sources, inputs.Modules, inputs.Builtins, Table(sources, inputs.Modules), traits);
+        var modules = ResolveSources(inputs.Modules, sources, errors);
+        return new ReadResult(errors, sources, modules, inputs.Builtins, Table(sources, modules), traits);
+    }
+
+    // The first kernel's .config: the #if of modules given as source is evaluated under it. Read only when a module
+    // source is among the inputs would be cheaper; a .config reads in milliseconds.
+    private static Ingest.Config.KernelConfig? SourceConfig(IEnumerable<string> kernels) =>
+        kernels.Select(InputLoader.ConfigBeside).FirstOrDefault(c => c is not null);
+
+    /// <summary>Modules given as source: the names their code uses become imports once the exports are known (the
+    /// kernels' and the other inputs'), in first-use order, followed through the first kernel's headers that are there.</summary>
+    private static IReadOnlyList<KernelModule> ResolveSources(IReadOnlyList<KernelModule> modules, IEnumerable<KernelSource> sources, InputErrors errors)
+    {
+        if (modules.All(m => m.SourceReferences is null))
+        {
+            return modules;
+        }
+        var kernels = sources.ToList();
+        var exported = kernels.SelectMany(s => s.Exports).Concat(modules.SelectMany(m => m.Exports)).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var headers = kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path)).FirstOrDefault(h => h is not null);
+        return modules.Select(m => ExportAudit.Ingest.Source.ModuleSourceReader.Resolve(m, exported.Contains, headers, errors)).ToArray();
     }
 
     private static AuditResult Finish(string command, AuditRequest request, ReadResult input, SymbolTable table, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)

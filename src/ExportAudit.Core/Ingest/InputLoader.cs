@@ -125,6 +125,14 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
         return new KernelSource(path, "tree", exports, traits, null);
     }
 
+    /// <summary>The .config beside a kernel (a Module.symvers' directory, a build or source tree); null when there is none.</summary>
+    public static KernelConfig? ConfigBeside(string kernelPath)
+    {
+        var dir = Directory.Exists(kernelPath) ? kernelPath : Path.GetDirectoryName(Path.GetFullPath(kernelPath)) ?? ".";
+        var config = Path.Combine(dir, ".config");
+        return File.Exists(config) ? KernelConfig.Read(config) : null;
+    }
+
     /// <summary>A kernel source tree not built yet (no Module.symvers): the top-level Kbuild and include/linux are there.</summary>
     public static bool IsKernelSourceTree(string path) =>
         File.Exists(Path.Combine(path, "Kbuild")) && Directory.Exists(Path.Combine(path, "include", "linux")) && Directory.Exists(Path.Combine(path, "kernel"));
@@ -159,9 +167,10 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
     /// Reads every INPUT: module files (.ko, module .o, compressed), manifests, and directories of them or
     /// whole trees. Files are read in parallel; the result keeps input order (modules.order inside a tree).
     /// </summary>
-    public InputSet LoadModules(IEnumerable<string> inputs)
+    /// <param name="sourceConfig">The kernel's .config, for the #if of modules given as source (<see cref="ConfigBeside"/>).</param>
+    public InputSet LoadModules(IEnumerable<string> inputs, KernelConfig? sourceConfig = null)
     {
-        var entries = new List<object>(); // ModuleFileEntry or manifest path, in input order
+        var entries = new List<object>(); // ModuleFileEntry, manifest path or SourceEntry, in input order
         var builtins = new List<BuiltinModule>();
         var symvers = new List<string>();
         foreach (var input in inputs)
@@ -171,7 +180,13 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
                 var listing = ModuleTree.List(input, errors);
                 if (listing.Modules.Count == 0 && listing.Manifests.Count == 0)
                 {
-                    errors.Error(input, null, "no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz) or manifests (*.yaml) in this directory");
+                    // Not built yet: an out-of-tree module's source (its imports resolve against the kernel later).
+                    if (Source.ModuleSourceReader.IsModuleSource(input))
+                    {
+                        entries.Add(new SourceEntry(input));
+                        continue;
+                    }
+                    errors.Error(input, null, "no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz), manifests (*.yaml) or module sources (*.c) in this directory");
                 }
                 entries.AddRange(listing.Modules);
                 entries.AddRange(listing.Manifests);
@@ -183,7 +198,9 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             }
             else if (File.Exists(input))
             {
-                entries.Add(ModuleTree.IsManifestFileName(input) ? input : new ModuleFileEntry(input, ModuleNames.FromObjectPath(input)));
+                entries.Add(ModuleTree.IsManifestFileName(input) ? input
+                    : Source.ModuleSourceReader.IsModuleSource(input) ? new SourceEntry(input)
+                    : new ModuleFileEntry(input, ModuleNames.FromObjectPath(input)));
             }
             else
             {
@@ -207,6 +224,10 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             {
                 results[i] = LoadManifestFile(manifest);
             }
+            else if (entries[i] is SourceEntry source)
+            {
+                results[i] = Source.ModuleSourceReader.Read(source.Path, sourceConfig, errors);
+            }
         }
         var modules = new List<KernelModule>();
         foreach (var module in results.SelectMany(r => r))
@@ -215,6 +236,8 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
         }
         return new InputSet(modules, builtins, symvers);
     }
+
+    private sealed record SourceEntry(string Path);
 
     private List<KernelModule> ReadModuleFiles(IReadOnlyList<ModuleFileEntry> files)
     {

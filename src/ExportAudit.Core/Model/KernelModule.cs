@@ -3,7 +3,23 @@ namespace ExportAudit.Model;
 /// <summary>An undefined symbol of a module, in symbol-table order.</summary>
 /// <param name="ArchRegister">A SPARC register declaration (STT_SPARC_REGISTER): undefined in the symbol table, but
 /// neither modpost nor the loader resolves it.</param>
-public sealed record Import(string Name, bool Weak = false, bool ArchRegister = false);
+public sealed record Import(string Name, bool Weak = false, bool ArchRegister = false)
+{
+    /// <summary>Where a module given as source first uses the name; null for binaries and manifests.</summary>
+    public Site? ReferencedAt { get; init; }
+
+    /// <summary>For a module given as source, the header macros and inline functions that led from the name its code
+    /// uses to this one (rcu_read_lock, __rcu_read_lock); null when the code names it itself.</summary>
+    public IReadOnlyList<string>? Via { get; init; }
+}
+
+/// <summary>An #include of a module given as source: the file it is in and the name between quotes or brackets.</summary>
+public sealed record SourceInclude(string File, string Name, bool Quoted);
+
+/// <summary>A name a module's source uses, where first, and whether the module declares it external itself.</summary>
+/// <param name="Declared">An extern declaration or a prototype in the module's own files that nothing there defines:
+/// the object will have it undefined whether or not the kernel exports it.</param>
+public sealed record SourceReference(string Name, Site At, bool Declared, bool Weak);
 
 /// <summary>What a module's __versions section says, when it is known.</summary>
 public enum VersionsState
@@ -44,6 +60,11 @@ public sealed record KernelModule
     public IReadOnlyList<KeyValuePair<string, string>> Modinfo { get; init; } = [];
     /// <summary>Where the module's description was read (manifest file and line, or the binary).</summary>
     public required Site ReadFrom { get; init; }
+    /// <summary>A module given as source: the names its code uses, in order. <see cref="Imports"/> is empty until
+    /// they are resolved against the kernel (Ingest.Source.ModuleSourceReader.Resolve); null for binaries and manifests.</summary>
+    public IReadOnlyList<SourceReference>? SourceReferences { get; init; }
+    /// <summary>A module given as source: its files' #includes, to read the kernel headers they reach.</summary>
+    public IReadOnlyList<SourceInclude> SourceIncludes { get; init; } = [];
     /// <summary>Position among the inputs: modules.order or command-line order. Ties in load order use it.</summary>
     public int InputIndex { get; init; }
 

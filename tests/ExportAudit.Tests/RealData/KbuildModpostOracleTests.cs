@@ -11,6 +11,9 @@ public class KbuildModpostOracleTests
 {
     private static readonly Lazy<(KbuildBuild Build, Symbols Symbols)> Built = new(BuildAll);
 
+    /// <summary>The oracle's modules as kbuild built them (their sources are beside the objects).</summary>
+    internal static KbuildBuild OracleBuild => Built.Value.Build;
+
     public sealed record Symbols(string Plain, string GplOnly, string Namespaced, string Namespace);
 
     [Fact]

@@ -68,6 +68,6 @@ public class LaunderingTests
         using var dir = new TempDir();
         var r = Support.Cli.Run("scan-source", dir.Path, "--calls");
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal($"exportaudit: {dir.Path}: no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz) or manifests (*.yaml) in this directory\n", r.Stderr);
+        Assert.Equal($"exportaudit: {dir.Path}: no modules (*.ko, *.ko.xz, *.ko.zst, *.ko.gz), manifests (*.yaml) or module sources (*.c) in this directory\n", r.Stderr);
     }
 }

@@ -72,7 +72,7 @@ public static class UnresolvedSymbolRule
         return new Finding(Descriptor, Descriptor.DefaultSeverity, module.Name, import.Name, null, null,
             $"\"{import.Name}\" [{module.ModpostName}.ko] undefined!",
             new Evidence { ModulePath = module.Path, ModuleReadFrom = module.ReadFrom })
-        { Location = module.ReadFrom };
+        { Location = import.ReferencedAt ?? module.ReadFrom };
     }
 }
 
@@ -120,9 +120,18 @@ public sealed class NamespaceNotImportedRule : IImportRule
         var imported = module.ImportNamespaces.Count == 0 ? "none" : string.Join(", ", module.ImportNamespaces);
         return new Finding(Descriptor, Descriptor.DefaultSeverity, module.Name, export.Name, ns, export.OwnerName,
             $"module {module.ModpostBaseName} uses symbol {export.Name} from namespace {ns}, but does not import it.",
-            new Evidence { ModulePath = module.Path, ModuleReadFrom = module.ReadFrom, Export = export, Notes = [$"imported namespaces: {imported}"] })
-        { Location = module.ReadFrom };
+            new Evidence { ModulePath = module.Path, ModuleReadFrom = module.ReadFrom, Export = export, Notes = [$"imported namespaces: {imported}", .. SourceImportNotes.For(import)] })
+        { Location = import.ReferencedAt ?? module.ReadFrom };
     }
+}
+
+/// <summary>For a module given as source: where its code names the symbol, and the header macros and inline functions
+/// in between (the compiler may fold some of those branches away; the built module is the final word).</summary>
+internal static class SourceImportNotes
+{
+    public static IReadOnlyList<string> For(Import import) => import.ReferencedAt is not { } at ? []
+        : import.Via is { } via ? [$"used at {at} through the kernel headers: {string.Join(" -> ", via)}"]
+        : [$"used at {at}"];
 }
 
 /// <summary>check_exports(): a GPL-only export used by a module one of whose license= entries is not GPL-compatible.</summary>
@@ -152,8 +161,9 @@ public sealed class GplOnlySymbolRule : IImportRule
                 ModulePath = module.Path, ModuleReadFrom = module.ReadFrom, Export = export,
                 Licenses = module.Licenses, DecidingLicense = deciding,
                 LicenseRule = "modpost: every license= must be GPL-compatible",
+                Notes = SourceImportNotes.For(import),
             })
-        { Location = module.ReadFrom };
+        { Location = import.ReferencedAt ?? module.ReadFrom };
     }
 }
 

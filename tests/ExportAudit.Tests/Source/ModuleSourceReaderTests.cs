@@ -1,0 +1,108 @@
+using ExportAudit.Tests.Support;
+
+namespace ExportAudit.Tests.Source;
+
+/// <summary>Modules given as source against a small generated Module.symvers (the real-data oracle is ModuleSourceTests).</summary>
+public class ModuleSourceReaderTests
+{
+    private const string Symvers =
+        "0x00000001\tgpl_fn\tvmlinux\tEXPORT_SYMBOL_GPL\t\n" +
+        "0x00000002\tplain_fn\tvmlinux\tEXPORT_SYMBOL\t\n" +
+        "0x00000003\tns_fn\tvmlinux\tEXPORT_SYMBOL_GPL\tDMA_BUF\n" +
+        "0x00000004\tdead_fn\tvmlinux\tEXPORT_SYMBOL_GPL\t\n" +
+        "0x00000005\tmember_fn\tvmlinux\tEXPORT_SYMBOL_GPL\t\n" +
+        "0x00000006\tinit_fn\tvmlinux\tEXPORT_SYMBOL_GPL\t\n" +
+        "0x00000007\toff_fn\tvmlinux\tEXPORT_SYMBOL_GPL\t\n";
+
+    private static (TempDir Kernel, string Symvers) Kernel(string? config = null)
+    {
+        var kernel = new TempDir();
+        var symvers = kernel.Write("Module.symvers", Symvers);
+        if (config is not null) kernel.Write(".config", config);
+        return (kernel, symvers);
+    }
+
+    [Fact]
+    public void UsesInCodeInitializersAndFileScope_AreImports_CommentsMembersIf0AndConfigOffAreNot()
+    {
+        var (kernel, symvers) = Kernel("CONFIG_ON=y\n");
+        using var _ = kernel;
+        using var dir = new TempDir();
+        dir.Write("Kbuild", "obj-m += vendor.o\nvendor-y := main.o ops.o\n");
+        dir.Write("main.c", """
+            #include <linux/module.h>
+            /* gpl_fn() in a comment is no use */
+            static int helper(void) { return plain_fn(); }
+            static int setup(void)
+            {
+                struct ops *o = get_ops();
+                o->member_fn = 0;          /* a member, not the export */
+            #if 0
+                dead_fn();
+            #endif
+            #ifdef CONFIG_OFF
+                off_fn();
+            #endif
+                return helper() + gpl_fn();
+            }
+            MODULE_LICENSE("Proprietary");
+            """);
+        dir.Write("ops.c", """
+            static const struct file_operations fops = { .open = init_fn };
+            """);
+        var r = Support.Cli.Run("check", "--kernel", symvers, "--format", "modpost", dir.Path);
+        Assert.Equal(
+            [
+                "ERROR: modpost: GPL-incompatible module vendor.ko uses GPL-only symbol 'gpl_fn'",
+                "ERROR: modpost: GPL-incompatible module vendor.ko uses GPL-only symbol 'init_fn'",
+            ],
+            r.Stdout.TrimEnd('\n').Split('\n'));
+        Assert.Equal(1, r.ExitCode);
+        // The finding points at the use in the source.
+        var json = Support.Cli.Run("check", "--kernel", symvers, "--format", "json", dir.Path).Stdout;
+        Assert.Contains($"\"file\": \"{Path.Combine(dir.Path, "main.c")}\"", json);
+        Assert.Contains("used at " + Path.Combine(dir.Path, "main.c") + ":14", json);
+    }
+
+    [Fact]
+    public void ExternAndPrototypeDeclarations_AreUndefinedWhenNobodyExportsThem_WeakOnesAreAllowed_MacroCallsAreNotDeclarations()
+    {
+        var (kernel, symvers) = Kernel();
+        using var _ = kernel;
+        using var dir = new TempDir();
+        dir.Write("drv.c", """
+            #include <linux/module.h>
+            extern int vendor_blob_init(void);
+            extern int optional_hook(void) __attribute__((weak));
+            int local_later(void);
+            static DEFINE_MUTEX(lock);
+            module_init(drv_init);
+            static int drv_init(void) { return vendor_blob_init() + optional_hook() + local_later() + ns_fn(); }
+            int local_later(void) { return 0; }
+            MODULE_LICENSE("GPL");
+            """);
+        var r = Support.Cli.Run("check", "--kernel", symvers, "--format", "modpost", Path.Combine(dir.Path, "drv.c"));
+        Assert.Equal(
+            [
+                $"ERROR: modpost: \"vendor_blob_init\" [{Path.Combine(dir.Path, "drv")}.ko] undefined!",
+                "ERROR: modpost: module drv uses symbol ns_fn from namespace DMA_BUF, but does not import it.",
+            ],
+            r.Stdout.TrimEnd('\n').Split('\n').Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void KbuildObjectThatIsNotThere_OneLineWithPathAndLine_Exit2_TheOtherModuleStillChecked()
+    {
+        var (kernel, symvers) = Kernel("CONFIG_ON=m\n");
+        using var _ = kernel;
+        using var dir = new TempDir();
+        var kbuild = dir.Write("Kbuild", "obj-m += good.o\nobj-$(CONFIG_ON) += broken.o\nbroken-y := broken_main.o missing.o\nobj-$(CONFIG_NOT_SET) += skipped.o\n");
+        dir.Write("good.c", "MODULE_LICENSE(\"Proprietary\");\nstatic int f(void) { return gpl_fn(); }\n");
+        dir.Write("broken_main.c", "MODULE_LICENSE(\"GPL\");\n");
+        dir.Write("skipped.c", "static int f(void) { return gpl_fn(); }\n");
+        var r = Support.Cli.Run("check", "--kernel", symvers, "--format", "modpost", dir.Path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"exportaudit: {kbuild}:2: missing.o: no missing.c or missing.S beside the Kbuild file; module broken read without it", r.Stderr.TrimEnd('\n'));
+        Assert.Equal("ERROR: modpost: GPL-incompatible module good.ko uses GPL-only symbol 'gpl_fn'", r.Stdout.TrimEnd('\n'));
+    }
+}
