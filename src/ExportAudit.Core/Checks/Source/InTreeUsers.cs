@@ -61,7 +61,7 @@ public static class InTreeUsers
                     return;
                 }
                 var used = new HashSet<string>(StringComparer.Ordinal);
-                FunctionExtractor.Extract(relative, data, present, used, assembly: relative.EndsWith(".S", StringComparison.Ordinal));
+                FunctionExtractor.Extract(relative, data, new Utf8NameSet(present), used, assembly: relative.EndsWith(".S", StringComparison.Ordinal));
                 foreach (var name in used)
                 {
                     result[name].Add(relative);

@@ -37,9 +37,9 @@ public static class LaunderingCheck
     public static IReadOnlyList<Finding> Run(ICallGraph graph, SymbolTable exports, int depth = DefaultDepth)
     {
         var findings = new List<(Finding Finding, int Rank)>();
-        foreach (var function in graph.Functions.OrderBy(f => f.Name, StringComparer.Ordinal).ThenBy(f => f.Definition?.File, StringComparer.Ordinal))
+        foreach (var function in graph.Functions.Where(f => f.Exported).OrderBy(f => f.Name, StringComparer.Ordinal).ThenBy(f => f.Definition?.File, StringComparer.Ordinal))
         {
-            if (exports.Find(function.Name) is not { IsGplOnly: false } export || !function.Exported)
+            if (exports.Find(function.Name) is not { IsGplOnly: false } export)
             {
                 continue;
             }

@@ -28,6 +28,8 @@ public static class FunctionExtractor
         "container_of", "min", "max", "min_t", "max_t", "clamp", "unreachable",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NotCallsLookup = NotCalls.GetAlternateLookup<ReadOnlySpan<char>>();
+
     private static readonly HashSet<string> NotFunctionNames = new(StringComparer.Ordinal)
     {
         "if", "for", "while", "switch", "sizeof", "typeof", "__attribute__", "__attribute", "asm", "__asm__", "defined", "return",
@@ -38,17 +40,18 @@ public static class FunctionExtractor
     /// <param name="watch">Names whose uses are collected into <paramref name="used"/>: inside braces (calls, function
     /// pointers in initializers), in #define bodies (a header macro that expands to the name), and anywhere in
     /// assembly (<paramref name="assembly"/>: a .S file has no braces).</param>
-    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, HashSet<string>? watch, HashSet<string>? used, bool assembly = false)
+    /// <param name="withCalls">False: the functions' names, lines and statement counts only, no call lists (a tree's files
+    /// that export nothing: the laundering check never starts there, and interning their calls was most of the work).</param>
+    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, Utf8NameSet? watch, HashSet<string>? used, bool assembly = false, bool withCalls = true)
     {
-        var watchLookup = watch?.GetAlternateLookup<ReadOnlySpan<char>>();
-        Span<char> chars = stackalloc char[128];
         var functions = new List<SourceFunction>();
         var tokenizer = new CTokenizer(data);
-        var declaration = new List<(CToken Token, string Text)>(); // file-scope tokens since the last ; or }
+        var declaration = new List<CToken>(); // file-scope tokens since the last ; or } (strings only for the function's name)
         var depth = 0;
         var conditionals = new Stack<(int AtIf, int? AfterFirst)>();
         var inDirective = false;
-        var directive = new List<string>();
+        var directive = Directive.None;
+        var directiveTokens = 0;
 
         string? current = null;
         var currentLine = 0;
@@ -57,59 +60,54 @@ public static class FunctionExtractor
         var seenCalls = new HashSet<string>(StringComparer.Ordinal);
         var statements = 0;
         CToken? previous = null;
-        string? previousText = null;
 
         while (tokenizer.Next(out var token))
         {
             if (token.Kind == CTokenKind.Directive)
             {
                 inDirective = true;
-                directive.Clear();
+                directive = Directive.None;
+                directiveTokens = 0;
                 continue;
             }
             if (token.Kind == CTokenKind.DirectiveEnd)
             {
                 inDirective = false;
-                if (directive.Count > 0)
+                switch (directive)
                 {
-                    switch (directive[0])
-                    {
-                        case "if" or "ifdef" or "ifndef":
-                            conditionals.Push((depth, null));
-                            break;
-                        case "else" or "elif" or "elifdef" or "elifndef" when conditionals.Count > 0:
-                            var (atIf, afterFirst) = conditionals.Pop();
-                            conditionals.Push((atIf, afterFirst ?? depth));
-                            depth = atIf;
-                            break;
-                        case "endif" when conditionals.Count > 0:
-                            var c = conditionals.Pop();
-                            if (c.AfterFirst is { } first) depth = first;
-                            break;
-                    }
+                    case Directive.If:
+                        conditionals.Push((depth, null));
+                        break;
+                    case Directive.Else when conditionals.Count > 0:
+                        var (atIf, afterFirst) = conditionals.Pop();
+                        conditionals.Push((atIf, afterFirst ?? depth));
+                        depth = atIf;
+                        break;
+                    case Directive.Endif when conditionals.Count > 0:
+                        var c = conditionals.Pop();
+                        if (c.AfterFirst is { } first) depth = first;
+                        break;
                 }
                 continue;
             }
             if (inDirective)
             {
-                if (directive.Count < 2) directive.Add(Encoding.ASCII.GetString(token.Text(data)));
-                else if (directive[0] == "define" && token.Kind == CTokenKind.Identifier) Watch(data, token, watchLookup, used, chars);
+                if (directiveTokens++ == 0) directive = KindOf(token.Text(data));
+                else if (directiveTokens > 2 && directive == Directive.Define && token.Kind == CTokenKind.Identifier) Watch(data, token, watch, used);
                 continue;
             }
             var isPunct = token.Kind == CTokenKind.Punct;
             var ch = isPunct ? data[token.Start] : (byte)0;
-            // Identifier strings only where needed (declarations, calls): most tokens of a tree are in bodies.
-            string? text = token.Kind == CTokenKind.Identifier && depth == 0 ? Text(data, token) : null;
             if ((depth > 0 || assembly) && token.Kind == CTokenKind.Identifier)
             {
-                Watch(data, token, watchLookup, used, chars);
+                Watch(data, token, watch, used);
             }
 
             if (depth == 0)
             {
                 if (ch == '{')
                 {
-                    current = FunctionName(declaration, out currentStatic, out currentLine);
+                    current = FunctionName(data, declaration, out currentStatic, out currentLine);
                     calls = [];
                     seenCalls.Clear();
                     statements = 0;
@@ -122,7 +120,7 @@ public static class FunctionExtractor
                 }
                 else if (declaration.Count < 512)
                 {
-                    declaration.Add((token, text ?? Encoding.ASCII.GetString(token.Text(data))));
+                    declaration.Add(token);
                 }
             }
             else
@@ -138,9 +136,9 @@ public static class FunctionExtractor
                     if (depth < 0) depth = 0;
                 }
                 else if (ch == ';') statements++;
-                else if (ch == '(' && current is not null && previous is { Kind: CTokenKind.Identifier } p)
+                else if (ch == '(' && withCalls && current is not null && previous is { Kind: CTokenKind.Identifier } p && !NotCall(data, p))
                 {
-                    var callee = previousText ?? Name(data, p);
+                    var callee = Name(data, p);
                     if (!NotCalls.Contains(callee) && seenCalls.Add(callee))
                     {
                         calls.Add(callee);
@@ -148,82 +146,107 @@ public static class FunctionExtractor
                 }
             }
             previous = token;
-            previousText = text;
         }
         return functions;
     }
 
     // The name before the last parenthesised parameter list of a file-scope declaration, skipping trailing
     // attribute macros: "static int __init foo(void) __acquires(x)" → foo. Null for struct bodies and initializers.
-    private static string? FunctionName(List<(CToken Token, string Text)> declaration, out bool isStatic, out int line)
+    private static string? FunctionName(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic, out int line)
     {
         isStatic = false;
         line = 0;
         var end = declaration.Count - 1;
         while (end >= 0)
         {
-            if (declaration[end].Text != ")")
+            if (!Is(data, declaration[end], ")"u8))
             {
                 // A trailing bare attribute identifier (__init after the list, rare) is skipped; anything else is not a function.
-                if (declaration[end].Token.Kind == CTokenKind.Identifier && declaration[end].Text.StartsWith("__", StringComparison.Ordinal))
+                if (declaration[end].Kind == CTokenKind.Identifier && declaration[end].Text(data).StartsWith("__"u8))
                 {
                     end--;
                     continue;
                 }
                 return null;
             }
-            var open = MatchingOpen(declaration, end);
-            if (open <= 0 || declaration[open - 1].Token.Kind != CTokenKind.Identifier)
+            var open = MatchingOpen(data, declaration, end);
+            if (open <= 0 || declaration[open - 1].Kind != CTokenKind.Identifier)
             {
                 return null;
             }
-            var name = declaration[open - 1].Text;
+            var nameToken = declaration[open - 1];
+            var nameBytes = nameToken.Text(data);
             // An attribute macro after the parameter list: keep walking back to the real parameter list.
-            if (open - 2 >= 0 && declaration[open - 2].Text == ")" && (name.StartsWith("__", StringComparison.Ordinal) || name.All(c => char.IsAsciiLetterUpper(c) || c == '_' || char.IsAsciiDigit(c))))
+            if (open - 2 >= 0 && Is(data, declaration[open - 2], ")"u8) && (nameBytes.StartsWith("__"u8) || IsUpperCase(nameBytes)))
             {
                 end = open - 2;
                 continue;
             }
+            var name = Name(data, nameToken);
             if (NotFunctionNames.Contains(name))
             {
                 return null;
             }
             for (var k = 0; k < open - 1; k++)
             {
-                var t = declaration[k].Text;
-                if (t == "=" || t == "struct" && k == open - 2) return null; // an initializer, not a definition
-                if (t == "static") isStatic = true;
+                var t = declaration[k];
+                if (Is(data, t, "="u8) || Is(data, t, "struct"u8) && k == open - 2) return null; // an initializer, not a definition
+                if (Is(data, t, "static"u8)) isStatic = true;
             }
-            line = declaration[open - 1].Token.Line;
+            line = nameToken.Line;
             return name;
         }
         return null;
     }
 
-    private static int MatchingOpen(List<(CToken Token, string Text)> tokens, int close)
+    private static bool Is(ReadOnlySpan<byte> data, CToken token, ReadOnlySpan<byte> text) => token.Text(data).SequenceEqual(text);
+
+    private static bool IsUpperCase(ReadOnlySpan<byte> name)
+    {
+        foreach (var c in name)
+        {
+            if (!(c is >= (byte)'A' and <= (byte)'Z' or (byte)'_' or >= (byte)'0' and <= (byte)'9')) return false;
+        }
+        return true;
+    }
+
+    private static int MatchingOpen(ReadOnlySpan<byte> data, List<CToken> tokens, int close)
     {
         var depth = 0;
         for (var k = close; k >= 0; k--)
         {
-            if (tokens[k].Text == ")") depth++;
-            else if (tokens[k].Text == "(" && --depth == 0) return k;
+            if (Is(data, tokens[k], ")"u8)) depth++;
+            else if (Is(data, tokens[k], "("u8) && --depth == 0) return k;
         }
         return -1;
     }
 
-    private static void Watch(ReadOnlySpan<byte> data, CToken token, HashSet<string>.AlternateLookup<ReadOnlySpan<char>>? watch, HashSet<string>? used, Span<char> chars)
+    // NotCalls, matched on the bytes before any string is made.
+    private static bool NotCall(ReadOnlySpan<byte> data, CToken token)
     {
-        if (watch is not { } lookup || token.Length > chars.Length)
-        {
-            return;
-        }
         var bytes = token.Text(data);
+        if (bytes.Length > 32) return false;
+        Span<char> chars = stackalloc char[bytes.Length];
         for (var i = 0; i < bytes.Length; i++) chars[i] = (char)bytes[i];
-        if (lookup.TryGetValue(chars[..bytes.Length], out var name))
+        return NotCallsLookup.Contains(chars);
+    }
+
+    private static void Watch(ReadOnlySpan<byte> data, CToken token, Utf8NameSet? watch, HashSet<string>? used)
+    {
+        if (watch is not null && watch.TryGetValue(token.Text(data), out var name))
         {
             used!.Add(name);
         }
     }
+
+    private enum Directive : byte { None, If, Else, Endif, Define }
+
+    private static Directive KindOf(ReadOnlySpan<byte> keyword) =>
+        keyword.SequenceEqual("if"u8) || keyword.SequenceEqual("ifdef"u8) || keyword.SequenceEqual("ifndef"u8) ? Directive.If
+        : keyword.SequenceEqual("else"u8) || keyword.SequenceEqual("elif"u8) || keyword.SequenceEqual("elifdef"u8) || keyword.SequenceEqual("elifndef"u8) ? Directive.Else
+        : keyword.SequenceEqual("endif"u8) ? Directive.Endif
+        : keyword.SequenceEqual("define"u8) ? Directive.Define
+        : Directive.None;
 
     // An interned identifier: a tree's call lists name the same few hundred thousand functions again and again.
     private static string Name(ReadOnlySpan<byte> data, CToken token)

@@ -25,8 +25,10 @@ public sealed class SourceCallGraph : ICallGraph
     /// <summary>Files other than the exporting ones that use each export inside braces (calls, function pointers).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Users { get; private init; } = new Dictionary<string, IReadOnlyList<string>>();
 
-    public int FunctionCount => _all.Count;
+    /// <summary>Function definitions found in the tree.</summary>
+    public int FunctionCount { get; private init; }
 
+    /// <summary>The functions of the files that export: where the laundering walks start and go.</summary>
     public IEnumerable<FunctionInfo> Functions => _all;
 
     public FunctionInfo? Helper(FunctionInfo caller, string callee) =>
@@ -39,6 +41,7 @@ public sealed class SourceCallGraph : ICallGraph
     public static SourceCallGraph Build(string root, IReadOnlyList<string> files, SourceScan scan, int jobs, InputErrors errors, Action<int, int>? progress = null)
     {
         var exportNames = scan.Exports.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
+        var watch = new Utf8NameSet(exportNames);
         var exportedIn = scan.Exports.GroupBy(e => e.File).ToDictionary(g => g.Key, g => g.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         var sources = files.ToArray(); // .c, .h and .S: assembly calls exports too
         var functions = new IReadOnlyList<SourceFunction>?[sources.Length];
@@ -54,7 +57,8 @@ public sealed class SourceCallGraph : ICallGraph
                 {
                     var uses = new HashSet<string>(StringComparer.Ordinal);
                     var assembly = sources[i].EndsWith(".S", StringComparison.Ordinal);
-                    functions[i] = FunctionExtractor.Extract(sources[i], data, exportNames, uses, assembly);
+                    // Calls matter only where a walk starts or goes: the exporting files (their helpers are theirs).
+                    functions[i] = FunctionExtractor.Extract(sources[i], data, watch, uses, assembly, withCalls: exportedIn.ContainsKey(sources[i]));
                     if (assembly) functions[i] = []; // no C functions in assembly; only its uses count
                     used[i] = uses;
                 }
@@ -73,13 +77,23 @@ public sealed class SourceCallGraph : ICallGraph
         var byFile = new Dictionary<string, Dictionary<string, FunctionInfo>>(StringComparer.Ordinal);
         var global = new HashSet<string>(StringComparer.Ordinal);
         var all = new List<FunctionInfo>();
+        var count = 0;
         var users = exportNames.ToDictionary(n => n, _ => new List<string>(), StringComparer.Ordinal);
         for (var i = 0; i < sources.Length; i++)
         {
             var file = sources[i];
             var exportsHere = exportedIn.GetValueOrDefault(file);
             var local = new Dictionary<string, FunctionInfo>(StringComparer.Ordinal);
-            foreach (var f in functions[i] ?? [])
+            count += functions[i]?.Count ?? 0;
+            if (exportsHere is null)
+            {
+                // No walk starts or goes here: only its global functions count (EA3002's "not exported at all").
+                foreach (var f in functions[i] ?? [])
+                {
+                    if (!f.IsStatic && file.EndsWith(".c", StringComparison.Ordinal)) global.Add(f.Name);
+                }
+            }
+            foreach (var f in exportsHere is null ? [] : functions[i] ?? [])
             {
                 var info = f.ToFunctionInfo(exportsHere?.Contains(f.Name) == true);
                 if (local.TryAdd(f.Name, info)) // #ifdef alternatives: the first definition stands for the name
@@ -105,6 +119,7 @@ public sealed class SourceCallGraph : ICallGraph
         }
         return new SourceCallGraph(byFile, global, all)
         {
+            FunctionCount = count,
             Users = users.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value, StringComparer.Ordinal),
         };
     }
