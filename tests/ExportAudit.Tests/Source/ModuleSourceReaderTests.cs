@@ -105,4 +105,49 @@ public class ModuleSourceReaderTests
         Assert.Equal($"exportaudit: {kbuild}:2: missing.o: no missing.c or missing.S beside the Kbuild file; module broken read without it", r.Stderr.TrimEnd('\n'));
         Assert.Equal("ERROR: modpost: GPL-incompatible module good.ko uses GPL-only symbol 'gpl_fn'", r.Stdout.TrimEnd('\n'));
     }
+
+    [Fact]
+    public void KbuildEvaluation_VariablesIfdefAddprefixAndBuiltins_LocalHeadersAndIncludedCFiles()
+    {
+        var (kernel, symvers) = Kernel("CONFIG_FEATURE=y\nCONFIG_DRV=m\nCONFIG_CORE=y\n");
+        using var _ = kernel;
+        using var dir = new TempDir();
+        dir.Write("Makefile", """
+            # the in-tree style: variables, options, functions
+            drv-objs-y := main.o
+            drv-objs-$(CONFIG_FEATURE) += $(addprefix sub/, extra.o)
+            drv-objs-$(CONFIG_MISSING) += never.o
+            drv-objs := $(drv-objs-y)
+            obj-$(CONFIG_DRV) += drv.o
+            obj-$(CONFIG_CORE) += builtin.o
+            ifdef CONFIG_MISSING
+            obj-m += hidden.o
+            endif
+            lib-y := a.o
+            lib-y := b.o
+            obj-m += lib.o
+            """);
+        dir.Write("main.c", "#include \"local.h\"\n#include \"part.c\"\nstatic int f(void) { return ns_fn(); }\n");
+        dir.Write("part.c", "MODULE_LICENSE(DRV_LICENSE);\n");
+        dir.Write("local.h", "#define DRV_LICENSE \"Proprietary\"\nMODULE_IMPORT_NS(DMA_BUF);\n");
+        dir.Write("sub/extra.c", "static int g(void) { return gpl_fn(); }\n");
+        dir.Write("never.c", "static int h(void) { return dead_fn(); }\n");
+        dir.Write("builtin.c", "MODULE_LICENSE(\"GPL\");\n");
+        dir.Write("hidden.c", "MODULE_LICENSE(\"GPL\");\n");
+        dir.Write("a.c", "static int a(void) { return off_fn(); }\n");
+        dir.Write("b.c", "MODULE_LICENSE(\"GPL\");\nstatic int b(void) { return plain_fn(); }\n");
+        var r = Support.Cli.Run("check", "--kernel", symvers, "--format", "json", dir.Path);
+        Assert.Equal("", r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var modules = doc.RootElement.GetProperty("modules").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m);
+        // builtin.o is linked into vmlinux (y), hidden.o sits in a false ifdef: neither is a module.
+        Assert.Equal(["drv", "lib"], modules.Keys.Order());
+        var drv = modules["drv"];
+        Assert.Equal(["Proprietary"], drv.GetProperty("licenses").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(["DMA_BUF"], drv.GetProperty("import_ns").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal(["gpl_fn", "ns_fn"], drv.GetProperty("imports").EnumerateArray().Select(i => i.GetString()).Order());
+        // := replaces: lib is b.o alone.
+        Assert.Equal(["plain_fn"], modules["lib"].GetProperty("imports").EnumerateArray().Select(i => i.GetString()));
+        Assert.Contains("GPL-incompatible module drv.ko uses GPL-only symbol 'gpl_fn'", r.Stdout);
+    }
 }

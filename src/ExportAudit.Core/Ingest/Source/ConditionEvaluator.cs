@@ -27,9 +27,15 @@ public sealed class ConditionEvaluator(KernelConfig? config)
         }
     }
 
+    private Dictionary<string, bool>? _local;
+
+    /// <summary>A #define (true) or #undef (false) seen earlier in the file: #ifdef on that name is then known.</summary>
+    public void SetLocal(string name, bool defined) => (_local ??= new(StringComparer.Ordinal))[name] = defined;
+
     /// <summary>#ifdef NAME / #ifndef NAME.</summary>
     public bool? IsDefined(string name) =>
-        config is not null && name.StartsWith("CONFIG_", StringComparison.Ordinal) ? config.IsDefined(name) : null;
+        _local is not null && _local.TryGetValue(name, out var local) ? local
+        : config is not null && name.StartsWith("CONFIG_", StringComparison.Ordinal) ? config.IsDefined(name) : null;
 
     private string? Peek => _pos < _tokens.Count ? _tokens[_pos] : null;
 

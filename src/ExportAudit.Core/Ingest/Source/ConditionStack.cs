@@ -14,6 +14,9 @@ public sealed class ConditionStack(KernelConfig? config)
 
     public bool Inactive => _false > 0;
 
+    /// <summary>Notes an active #define or #undef, so a later #ifdef on the same name in the file is known.</summary>
+    public void Local(string name, bool defined) => _evaluator.SetLocal(name, defined);
+
     /// <summary>Applies a directive (its keyword, then its tokens); false when it is not a conditional.</summary>
     public bool Apply(string keyword, IReadOnlyList<string> rest)
     {

@@ -19,7 +19,11 @@ public static class ModuleSourceReader
     /// <summary>A .c file, or a directory with C sources and a Kbuild/Makefile naming obj-m (or C sources alone).</summary>
     public static bool IsModuleSource(string path) =>
         File.Exists(path) ? path.EndsWith(".c", StringComparison.Ordinal)
-        : Directory.Exists(path) && Directory.EnumerateFiles(path, "*.c").Any();
+        : Directory.Exists(path) && (Directory.EnumerateFiles(path, "*.c").Any() || KbuildFile(path) is not null);
+
+    // The Kbuild file of a module directory: Kbuild, else a Makefile that names obj- targets.
+    private static string? KbuildFile(string dir) =>
+        new[] { "Kbuild", "Makefile" }.Select(n => Path.Combine(dir, n)).FirstOrDefault(f => File.Exists(f) && File.ReadAllText(f).Contains("obj-", StringComparison.Ordinal));
 
     /// <param name="config">The kernel's .config, for the #if of the module's files; null: every branch counts but #if 0.</param>
     public static IReadOnlyList<KernelModule> Read(string path, KernelConfig? config, InputErrors errors)
@@ -29,22 +33,24 @@ public static class ModuleSourceReader
         {
             var dir = Path.GetDirectoryName(path)!;
             var name = Path.GetFileNameWithoutExtension(path);
-            return Build(dir, name, [Path.GetFileName(path)], null, config, errors) is { } single ? [single] : [];
+            return Build(dir, name, [Path.GetFileName(path)], null, config, null, errors) is { } single ? [single] : [];
         }
-        var kbuild = new[] { "Kbuild", "Makefile" }.Select(n => Path.Combine(path, n)).FirstOrDefault(f => File.Exists(f) && File.ReadAllText(f).Contains("obj-", StringComparison.Ordinal));
+        var kbuild = KbuildFile(path);
         var modules = new List<KernelModule>();
         if (kbuild is null)
         {
             // No Kbuild: each .c file is a module of its own, as "obj-m += NAME.o" for each would make it.
             foreach (var file in Directory.EnumerateFiles(path, "*.c").Order(StringComparer.Ordinal))
             {
-                if (Build(path, Path.GetFileNameWithoutExtension(file), [Path.GetFileName(file)], null, config, errors) is { } module)
+                if (Build(path, Path.GetFileNameWithoutExtension(file), [Path.GetFileName(file)], null, config, null, errors) is { } module)
                 {
                     modules.Add(module);
                 }
             }
             return modules;
         }
+        // One scan of the directory: wrappers its headers define (IWL_EXPORT_SYMBOL) are known where they are used.
+        var directoryScan = new SourceScanner(errors, new SourceScanOptions { Jobs = 1, Config = config }).Scan(path);
         foreach (var (name, objects, line) in ReadKbuild(kbuild, config))
         {
             var files = new List<string>();
@@ -54,9 +60,20 @@ public static class ModuleSourceReader
                 var s = Path.ChangeExtension(obj, ".S");
                 if (File.Exists(Path.Combine(path, c))) files.Add(c);
                 else if (File.Exists(Path.Combine(path, s))) files.Add(s);
+                else if (new[] { "", ".y", ".l", ".pl" }.Select(g => Path.Combine(path, Path.ChangeExtension(obj, null) + g))
+                             .FirstOrDefault(g => File.Exists(g) && Path.GetExtension(g) is ".asn1" or ".y" or ".l" or ".pl") is { } generator)
+                {
+                    // Made by the build (asn1_compiler, bison, flex, perlasm): there is no source to read yet.
+                    errors.Warning(kbuild, line, $"{obj}: generated from {Path.GetFileName(generator)} at build time; module {name} read without it");
+                }
+                else if (System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(kbuild), $@"(^|[\s/]){System.Text.RegularExpressions.Regex.Escape(Path.GetFileName(c))}\b"))
+                {
+                    // Named by the Kbuild file itself (a rule's target, targets +=, clean-files): made at build time.
+                    errors.Warning(kbuild, line, $"{obj}: {c} is made by a rule of the Kbuild file at build time; module {name} read without it");
+                }
                 else errors.Error(kbuild, line, $"{obj}: no {c} or {s} beside the Kbuild file; module {name} read without it");
             }
-            if (Build(path, name, files, new Site(kbuild, line), config, errors) is { } module)
+            if (Build(path, name, files, new Site(kbuild, line), config, directoryScan, errors, complete: files.Count == objects.Count) is { } module)
             {
                 modules.Add(module);
             }
@@ -85,7 +102,8 @@ public static class ModuleSourceReader
             }
         }
         var imports = new List<Import>();
-        var reached = new HashSet<string>(StringComparer.Ordinal);
+        // What the module exports it defines (an EXPORT_SYMBOL of a macro-made variable is still its own).
+        var reached = module.Exports.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         var followed = new HashSet<string>(StringComparer.Ordinal); // a name's expansion is walked once per module
         foreach (var reference in references)
         {
@@ -138,8 +156,11 @@ public static class ModuleSourceReader
         }
     }
 
-    // obj-m / obj-$(CONFIG_X) += NAME.o, and NAME-y / NAME-objs / NAME-$(CONFIG_X) += a.o b.o. Continuation lines joined.
-    // Not evaluated: ifeq/ifdef blocks, variables other than CONFIG_ options, subdirectories (obj-m += dir/).
+    // The modules a Kbuild file builds and their objects: obj-m += NAME.o, composites NAME-y / NAME-objs / NAME-m.
+    // A small evaluation of make: continuation lines, variables with :=, = and += and $(VAR) references,
+    // ifdef/ifndef CONFIG_X under the .config (ifeq and other conditionals count both ways), and CONFIG_ options
+    // in names: obj-$(CONFIG_X) is obj-m only when X=m (y links into vmlinux), NAME-$(CONFIG_X) is NAME-y when X is
+    // y or m. Without a .config every option counts as m. Not evaluated: make functions, subdirectories (obj-m += dir/).
     private static List<(string Name, List<string> Objects, int Line)> ReadKbuild(string kbuild, KernelConfig? config)
     {
         var lines = new List<(string Text, int Line)>();
@@ -150,7 +171,7 @@ public static class ModuleSourceReader
         {
             number++;
             if (pending.Length == 0) startLine = number;
-            var text = raw.Split('#')[0];
+            var text = raw.Split('#')[0].TrimEnd().Replace("${", "$(").Replace("}", ")");
             if (text.EndsWith('\\'))
             {
                 pending.Append(text[..^1]).Append(' ');
@@ -160,56 +181,123 @@ public static class ModuleSourceReader
             lines.Add((pending.ToString(), startLine));
             pending.Clear();
         }
+        if (pending.Length > 0) lines.Add((pending.ToString(), startLine));
+
+        var variables = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var modules = new List<(string Name, List<string> Objects, int Line)>();
-        var parts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var (text, line) in lines)
+        var branches = new Stack<bool?>(); // known-false branches hide their lines
+        foreach (var (raw, line) in lines)
         {
-            var op = text.IndexOf('=');
-            if (op <= 0) continue;
-            var target = text[..op].TrimEnd(':', '+', '?', ' ', '\t').Trim();
-            // obj-$(CONFIG_X) and NAME-$(CONFIG_X): under the kernel's .config, only what it enables (y or m).
-            var option = target.IndexOf("$(CONFIG_", StringComparison.Ordinal) is var at and >= 0 && target.IndexOf(')', at) is var end and > 0 ? target[(at + 2)..end] : null;
-            if (option is not null && config is not null && !config.IsBuiltin(option) && !config.IsModule(option))
+            var text = raw.Trim();
+            var word = text.Split([' ', '\t'], 2)[0];
+            switch (word)
+            {
+                case "ifdef" or "ifndef":
+                    var option = text[word.Length..].Trim();
+                    bool? on = config is null || !option.StartsWith("CONFIG_", StringComparison.Ordinal) ? null : config.IsBuiltin(option) || config.IsModule(option);
+                    branches.Push(word == "ifdef" ? on : !on);
+                    continue;
+                case "ifeq" or "ifneq":
+                    branches.Push(null);
+                    continue;
+                case "else" when branches.Count > 0:
+                    branches.Push(!branches.Pop());
+                    continue;
+                case "endif" when branches.Count > 0:
+                    branches.Pop();
+                    continue;
+            }
+            if (branches.Contains(false))
             {
                 continue;
             }
-            var values = text[(op + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Where(v => v.EndsWith(".o", StringComparison.Ordinal)).ToList();
-            if (target is "obj-m" || target.StartsWith("obj-$(", StringComparison.Ordinal))
+            var op = text.IndexOf('=');
+            if (op <= 0)
             {
-                foreach (var obj in values)
+                continue;
+            }
+            var append = text[op - 1] == '+';
+            var target = text[..op].TrimEnd(':', '+', '?', ' ', '\t').Trim();
+            if (target.IndexOf("$(CONFIG_", StringComparison.Ordinal) is var at and >= 0 && target.IndexOf(')', at) is var close and > 0)
+            {
+                var option = target[(at + 2)..close];
+                var y = config is null || config.IsBuiltin(option);
+                var m = config is null || config.IsModule(option);
+                var isObj = target.StartsWith("obj-", StringComparison.Ordinal);
+                var suffix = isObj ? (config is null || m ? "m" : y ? "y" : null) : (y || m ? "y" : null);
+                if (suffix is null)
+                {
+                    continue; // the option is off
+                }
+                target = target[..at] + suffix + target[(close + 1)..];
+                append = true;
+            }
+            var values = Expand(text[(op + 1)..], variables, 0);
+            if (!append || !variables.TryGetValue(target, out var list))
+            {
+                variables[target] = list = [];
+            }
+            list.AddRange(values);
+            if (target == "obj-m")
+            {
+                foreach (var obj in values.Where(v => v.EndsWith(".o", StringComparison.Ordinal)))
                 {
                     var name = Path.GetFileNameWithoutExtension(obj);
-                    if (modules.All(m => m.Name != name)) modules.Add((name, [], line));
+                    if (modules.All(mod => mod.Name != name)) modules.Add((name, [], line));
                 }
-                continue;
-            }
-            var dash = target.LastIndexOf('-');
-            if (dash > 0 && target[(dash + 1)..] is "y" or "objs" || dash > 0 && target[(dash + 1)..].StartsWith("$(", StringComparison.Ordinal))
-            {
-                var name = target[..dash];
-                if (!parts.TryGetValue(name, out var list)) parts[name] = list = [];
-                list.AddRange(values);
             }
         }
         foreach (var (name, objects, _) in modules)
         {
-            objects.AddRange(parts.TryGetValue(name, out var list) && list.Count > 0 ? list : [name + ".o"]);
+            var parts = new[] { "-y", "-objs", "-m" }.SelectMany(suffix => variables.GetValueOrDefault(name + suffix) ?? [])
+                .Where(v => v.EndsWith(".o", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+            objects.AddRange(parts.Count > 0 ? parts : [name + ".o"]);
         }
         return modules;
     }
 
-    private static KernelModule? Build(string dir, string name, IReadOnlyList<string> files, Site? readFrom, KernelConfig? config, InputErrors errors)
+    // The words of a make value with $(VAR) references replaced by the variable's words; other $(...) dropped.
+    private static List<string> Expand(string value, Dictionary<string, List<string>> variables, int depth)
+    {
+        // $(addprefix dir/, a.o b.o) and $(addsuffix ...), unnested: the two functions Kbuild files use for objects.
+        value = System.Text.RegularExpressions.Regex.Replace(value, @"\$\((addprefix|addsuffix)\s+([^,()]*),([^()]*)\)", m =>
+        {
+            var affix = m.Groups[2].Value.Trim();
+            var items = Expand(m.Groups[3].Value, variables, depth + 1);
+            return string.Join(' ', items.Select(i => m.Groups[1].Value == "addprefix" ? affix + i : i + affix));
+        });
+        var words = new List<string>();
+        foreach (var w in value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (w.StartsWith("$(", StringComparison.Ordinal) && w.EndsWith(')') && depth < 8)
+            {
+                if (variables.TryGetValue(w[2..^1], out var known)) words.AddRange(Expand(string.Join(' ', known), variables, depth + 1));
+                continue;
+            }
+            words.Add(w);
+        }
+        return words;
+    }
+
+    // directoryScan: the module directory's scan (its headers' #define wrappers known); null: each file on its own.
+    // complete: every object's source was read; else a name the module declares may be defined in what was not
+    // (a generated .S), and is undefined only when nobody exports it... which cannot be known: it is not reported.
+    private static KernelModule? Build(string dir, string name, IReadOnlyList<string> files, Site? readFrom, KernelConfig? config, SourceScan? directoryScan,
+        InputErrors errors, bool complete = true)
     {
         var licenses = new List<string>();
         var namespaces = new List<string>();
         var exports = new List<Export>();
         var defined = new HashSet<string>(StringComparer.Ordinal);
         var declared = new Dictionary<string, bool>(StringComparer.Ordinal); // name -> weak
-        var used = new List<(string Name, Site At)>();
+        var used = new List<(string Name, Site At, bool FromMacro)>();
         var includes = new List<SourceInclude>();
+        var assemblyNames = new HashSet<string>(StringComparer.Ordinal);
         Site? licenseSite = null;
         var modpostName = Path.Combine(dir, name);
-        foreach (var file in files)
+        var queue = new Queue<string>(files);
+        var taken = new HashSet<string>(files, StringComparer.Ordinal);
+        while (queue.TryDequeue(out var file))
         {
             var full = Path.Combine(dir, file);
             try
@@ -221,7 +309,10 @@ public static class ModuleSourceReader
                     errors.Add(new InputError(full, null, data.IndexOf((byte)0), "binary data (a NUL byte), not C source; skipped"));
                     continue;
                 }
-                var scan = new SourceScanner(errors, new SourceScanOptions { Jobs = 1 }).ScanContent(full, data);
+                var scan = directoryScan is not null
+                    ? new SourceScan(full, directoryScan.Exports.Where(e => e.File == file).Select(e => e with { File = full }).ToArray(),
+                        directoryScan.Licenses.Where(l => l.File == file).ToArray(), 1, 1)
+                    : new SourceScanner(errors, new SourceScanOptions { Jobs = 1, Config = config }).ScanContent(full, data);
                 foreach (var license in scan.Licenses)
                 {
                     licenses.AddRange(license.Licenses);
@@ -239,8 +330,20 @@ public static class ModuleSourceReader
                 if (file.EndsWith(".S", StringComparison.Ordinal))
                 {
                     AssemblyDefinitions(data, defined);
+                    var tokenizer = new CTokenizer(data);
+                    while (tokenizer.Next(out var token))
+                    {
+                        if (token.Kind == CTokenKind.Identifier) assemblyNames.Add(Encoding.ASCII.GetString(token.Text(data)));
+                    }
                 }
-                Collect(full, data, config, used, defined, declared, includes);
+                var includesBefore = includes.Count;
+                Collect(full, data, config, file.EndsWith(".S", StringComparison.Ordinal), used, defined, declared, includes);
+                // #include "other.c" (sound/pci/ens1371.c includes ens1370.c): that file is part of the module too.
+                foreach (var include in includes.Skip(includesBefore).Where(i => i.Quoted && i.Name.EndsWith(".c", StringComparison.Ordinal)))
+                {
+                    var included = Path.GetRelativePath(dir, Path.Combine(Path.GetDirectoryName(full)!, include.Name)).Replace('\\', '/');
+                    if (File.Exists(Path.Combine(dir, included)) && taken.Add(included)) queue.Enqueue(included);
+                }
             }
             catch (InputException e)
             {
@@ -255,15 +358,39 @@ public static class ModuleSourceReader
         {
             return null;
         }
+        // A local header the module includes can say MODULE_IMPORT_NS / MODULE_LICENSE for it (drivers/iio/adc/ltc2497.h).
+        if (directoryScan is not null)
+        {
+            var headers = includes.Where(i => i.Quoted && i.Name.EndsWith(".h", StringComparison.Ordinal))
+                .Select(i => Path.GetRelativePath(dir, Path.Combine(Path.GetDirectoryName(i.File)!, i.Name)).Replace('\\', '/'))
+                .ToHashSet(StringComparer.Ordinal);
+            foreach (var license in directoryScan.Licenses.Where(l => headers.Contains(l.File)))
+            {
+                licenses.AddRange(license.Licenses);
+                namespaces.AddRange(license.ImportNamespaces);
+            }
+        }
+        // MODULE_LICENSE(DRIVER_LICENSE) with #define DRIVER_LICENSE "GPL" in the module's own files (mpi3mr).
+        if (licenses.Count == 0 && LicenseMacro(dir, files.Concat(includes.Where(i => i.Quoted).Select(i => Path.GetRelativePath(dir, Path.Combine(Path.GetDirectoryName(i.File)!, i.Name)))).Distinct()) is { } fromMacro)
+        {
+            licenses.Add(fromMacro.License);
+            licenseSite ??= fromMacro.At;
+        }
         var references = new List<SourceReference>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (symbol, at) in used)
+        // A name the module declares itself is undefined only when code uses it: a macro body that names it may be a
+        // branch the compiler drops (mlx4's "default: __buggy_use_of_MLX4_GET()" under a switch on sizeof).
+        var inCode = used.Where(u => !u.FromMacro).Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        // Assembly defines functions in ways a C reader does not see (gas .macro: SHA1_VECTOR_ASM sha1_transform_ssse3):
+        // a name the C declares and the module's .S files mention is taken as theirs, not as undefined.
+        foreach (var (symbol, at, _) in used)
         {
             if (defined.Contains(symbol) || !seen.Add(symbol))
             {
                 continue;
             }
-            var isDeclared = declared.TryGetValue(symbol, out var weak);
+            var isDeclared = complete && declared.ContainsKey(symbol) && inCode.Contains(symbol) && !assemblyNames.Contains(symbol);
+            var weak = declared.GetValueOrDefault(symbol);
             references.Add(new SourceReference(symbol, at, isDeclared, weak));
         }
         return new KernelModule
@@ -282,13 +409,15 @@ public static class ModuleSourceReader
 
     // The names the code uses (inside braces and #define bodies, not after '.' or '->'), in order, and what the file
     // scope declares: extern declarations and prototypes (external unless defined) and variables it defines.
-    private static void Collect(string file, ReadOnlySpan<byte> data, KernelConfig? config, List<(string, Site)> used, HashSet<string> defined,
+    // assembly: a .S file has no C declarations; every name it uses (call foo) counts, and only an export can be one.
+    private static void Collect(string file, ReadOnlySpan<byte> data, KernelConfig? config, bool assembly, List<(string, Site, bool FromMacro)> used, HashSet<string> defined,
         Dictionary<string, bool> declared, List<SourceInclude> includes)
     {
         var tokenizer = new CTokenizer(data);
         var depth = 0;
         var statement = new List<(CToken Token, string Text)>();
         var conditions = new ConditionStack(config);
+        var branchDepths = new Stack<(int AtIf, int? AfterFirst)>();
         var inDirective = false;
         var directive = new List<(CToken Token, string Text)>();
         CToken? previous = null;
@@ -309,8 +438,28 @@ public static class ModuleSourceReader
             if (token.Kind == CTokenKind.DirectiveEnd)
             {
                 inDirective = false;
+                if (directive.Count == 0)
+                {
+                    continue;
+                }
+                // Brace depth across #if/#else as ctags keeps it: an #else branch starts at the depth its #if started
+                // at, so a '}' written in both branches (cm4000_cs.c) is counted once.
+                switch (directive[0].Text)
+                {
+                    case "if" or "ifdef" or "ifndef":
+                        branchDepths.Push((depth, null));
+                        break;
+                    case "else" or "elif" or "elifdef" or "elifndef" when branchDepths.Count > 0:
+                        var (atIf, afterFirst) = branchDepths.Pop();
+                        branchDepths.Push((atIf, afterFirst ?? depth));
+                        depth = atIf;
+                        break;
+                    case "endif" when branchDepths.Count > 0:
+                        if (branchDepths.Pop().AfterFirst is { } first) depth = first;
+                        break;
+                }
                 // #if under the kernel's .config (unknown conditions count both ways), as in the headers.
-                if (directive.Count == 0 || conditions.Apply(directive[0].Text, directive.Skip(1).Select(d => d.Text).ToArray()) || conditions.Inactive)
+                if (conditions.Apply(directive[0].Text, directive.Skip(1).Select(d => d.Text).ToArray()) || conditions.Inactive)
                 {
                     continue;
                 }
@@ -319,11 +468,15 @@ public static class ModuleSourceReader
                     if (directive[1].Token.Kind == CTokenKind.String) includes.Add(new SourceInclude(file, directive[1].Text.Trim('"'), true));
                     else if (directive[1].Text == "<") includes.Add(new SourceInclude(file, AngleInclude(data, directive[1].Token), false));
                 }
-                else if (directive[0].Text == "define")
+                else if (directive[0].Text is "define" or "undef" && directive.Count > 1)
+                {
+                    conditions.Local(directive[1].Text, directive[0].Text == "define");
+                }
+                if (directive[0].Text == "define")
                 {
                     foreach (var (t, name) in directive.Skip(2))
                     {
-                        if (t.Kind == CTokenKind.Identifier && !Keywords.Contains(name)) used.Add((name, new Site(file, t.Line)));
+                        if (t.Kind == CTokenKind.Identifier && !Keywords.Contains(name)) used.Add((name, new Site(file, t.Line), true));
                     }
                 }
                 continue;
@@ -335,9 +488,13 @@ public static class ModuleSourceReader
             var punct = token.Kind == CTokenKind.Punct ? data[token.Start] : (byte)0;
             if (token.Kind == CTokenKind.Identifier && depth > 0 && !AfterMember(data, previous) && !Keywords.Contains(text))
             {
-                used.Add((text, new Site(file, token.Line)));
+                used.Add((text, new Site(file, token.Line), false));
             }
-            if (depth == 0)
+            if (assembly)
+            {
+                if (token.Kind == CTokenKind.Identifier && depth == 0 && !Keywords.Contains(text)) used.Add((text, new Site(file, token.Line), true));
+            }
+            else if (depth == 0)
             {
                 if (punct == ';')
                 {
@@ -348,7 +505,7 @@ public static class ModuleSourceReader
                         var (t, name) = statement[i];
                         if (t.Kind == CTokenKind.Identifier && name != declaredName && !Keywords.Contains(name) && !AfterMember(data, i > 0 ? statement[i - 1].Token : null))
                         {
-                            used.Add((name, new Site(file, t.Line)));
+                            used.Add((name, new Site(file, t.Line), false));
                         }
                     }
                     statement.Clear();
@@ -380,6 +537,23 @@ public static class ModuleSourceReader
             }
             previous = token;
         }
+    }
+
+    // MODULE_LICENSE(NAME) where a file of the module says #define NAME "...": the string modpost would read.
+    private static (string License, Site At)? LicenseMacro(string dir, IEnumerable<string> files)
+    {
+        var texts = files.Select(f => Path.Combine(dir, f)).Where(File.Exists).Select(f => (File: f, Text: File.ReadAllText(f))).ToArray();
+        foreach (var (file, text) in texts)
+        {
+            var use = System.Text.RegularExpressions.Regex.Match(text, @"MODULE_LICENSE\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)");
+            if (!use.Success) continue;
+            foreach (var (_, other) in texts)
+            {
+                var define = System.Text.RegularExpressions.Regex.Match(other, $@"#\s*define\s+{use.Groups[1].Value}\s+""([^""]*)""");
+                if (define.Success) return (define.Groups[1].Value, new Site(file, text[..use.Index].Count(c => c == '\n') + 1));
+            }
+        }
+        return null;
     }
 
     // #include <linux/module.h>: the text between the brackets.
@@ -431,6 +605,15 @@ public static class ModuleSourceReader
         {
             return null;
         }
+        var brace = statement.FindIndex(s => s.Text == "{");
+        if (brace >= 0 && !statement.Take(brace).Any(s => s.Text == "="))
+        {
+            // struct/union/enum { ... } NAME; defines NAME; "} __aligned(8);" and the like declare nothing.
+            var after = statement.FindLastIndex(s => s.Text == "{");
+            var defines = statement.Skip(after + 1).TakeWhile(s => s.Text is not ("(" or "=" or "[" or ",")).LastOrDefault(s => s.Token.Kind == CTokenKind.Identifier).Text;
+            if (defines is not null && !statement.Skip(after + 1).Any(s => s.Text == "(")) defined.Add(defines);
+            return defines;
+        }
         var weak = statement.Any(s => s.Text is "weak" or "__weak");
         var isExtern = statement.Any(s => s.Text == "extern");
         // The declared name: the identifier before the first '(' '[' '=' ',' or ';' outside attributes.
@@ -460,9 +643,20 @@ public static class ModuleSourceReader
         {
             return null;
         }
-        if (call && !typed && !isExtern)
+        if (call && (!typed || IsMacroName(name)) && !isExtern)
         {
-            return null; // a macro invocation: every name in it is a use
+            // A macro invocation: every name in it is a use, but DEFINE_SPINLOCK(x), EXPORT_*_PM_OPS(x, ...) and
+            // their kin make the first name they are given (kernel style: macros are upper case).
+            if (IsMacroName(name) && FirstArgument(statement) is { } made)
+            {
+                defined.Add(made);
+            }
+            return null;
+        }
+        if (statement.Any(s => s.Text == "static"))
+        {
+            defined.Add(name); // internal linkage: defined in this file or a header it includes, never imported
+            return name;
         }
         if (isExtern || call)
         {
@@ -474,6 +668,19 @@ public static class ModuleSourceReader
             defined.Add(name);
         }
         return name;
+    }
+
+    private static bool IsMacroName(string name) => name.Any(char.IsAsciiLetterUpper) && name.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_');
+
+    // The first identifier inside the statement's first parentheses (not a keyword).
+    private static string? FirstArgument(List<(CToken Token, string Text)> statement)
+    {
+        var open = statement.FindIndex(s => s.Text == "(");
+        for (var i = open + 1; open >= 0 && i < statement.Count && statement[i].Text is not ("," or ")"); i++)
+        {
+            if (statement[i].Token.Kind == CTokenKind.Identifier && !Keywords.Contains(statement[i].Text)) return statement[i].Text;
+        }
+        return null;
     }
 
     private static readonly HashSet<string> StorageClasses = new(StringComparer.Ordinal) { "static", "extern", "const", "volatile", "inline", "__inline", "__inline__", "register" };
