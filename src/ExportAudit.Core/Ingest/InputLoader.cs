@@ -180,6 +180,12 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
                 var listing = ModuleTree.List(input, errors);
                 if (listing.Modules.Count == 0 && listing.Manifests.Count == 0)
                 {
+                    if (IsKernelSourceTree(input))
+                    {
+                        errors.Error(input, null, "a whole kernel source tree is not read as modules: give the directories of the modules to check (e.g. " +
+                            Path.Combine(input, "drivers", "net", "phy") + "), or the tree as --kernel");
+                        continue;
+                    }
                     // Not built yet: an out-of-tree module's source (its imports resolve against the kernel later).
                     if (Source.ModuleSourceReader.IsModuleSource(input))
                     {

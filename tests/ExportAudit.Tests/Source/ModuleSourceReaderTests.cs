@@ -150,4 +150,18 @@ public class ModuleSourceReaderTests
         Assert.Equal(["plain_fn"], modules["lib"].GetProperty("imports").EnumerateArray().Select(i => i.GetString()));
         Assert.Contains("GPL-incompatible module drv.ko uses GPL-only symbol 'gpl_fn'", r.Stdout);
     }
+
+    [Fact]
+    public void AWholeKernelTreeAsInput_IsOneLineSayingWhatToGiveInstead_Exit2()
+    {
+        var (kernel, symvers) = Kernel();
+        using var _ = kernel;
+        using var tree = new TempDir();
+        tree.Write("Kbuild", "obj-y += kernel/\n");
+        tree.Write("include/linux/module.h", "");
+        tree.Write("kernel/Makefile", "obj-y += fork.o\n");
+        var r = Support.Cli.Run("check", "--kernel", symvers, tree.Path);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"exportaudit: {tree.Path}: a whole kernel source tree is not read as modules: give the directories of the modules to check (e.g. {Path.Combine(tree.Path, "drivers", "net", "phy")}), or the tree as --kernel\n", r.Stderr);
+    }
 }

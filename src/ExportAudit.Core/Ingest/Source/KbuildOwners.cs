@@ -170,7 +170,20 @@ public sealed partial class KbuildOwners
         public IEnumerable<string> Get(string name) => Values.TryGetValue(name, out var list) ? list : [];
     }
 
-    private sealed partial class Evaluator(string root, KernelConfig config, string arch)
+    /// <summary>
+    /// The modules one Kbuild directory builds, as kbuild would for M=DIR (an out-of-tree module, or a directory of a
+    /// tree): each obj-m object with its composite parts (objects relative to the directory). Without a .config every
+    /// CONFIG_ option counts as m.
+    /// </summary>
+    public static IReadOnlyList<(string Name, IReadOnlyList<string> Objects)> ModulesOf(string makefile, KernelConfig? config, string arch)
+    {
+        var vars = new Evaluator(Path.GetDirectoryName(Path.GetFullPath(makefile))!, config, arch).Parse(makefile);
+        return vars.Get("obj-m").Where(o => o.EndsWith(".o", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)
+            .Select(o => (o[..^2], (IReadOnlyList<string>)Components(vars, o[..^2], depth: 0).Select(c => c + ".o").Distinct(StringComparer.Ordinal).ToArray()))
+            .ToArray();
+    }
+
+    private sealed partial class Evaluator(string root, KernelConfig? config, string arch)
     {
         private int depthOfInclude;
 
@@ -327,16 +340,26 @@ public sealed partial class KbuildOwners
                 }
                 return "";
             }
+            foreach (var function in (string[])["addprefix ", "addsuffix "])
+            {
+                // $(addprefix scrub/, a.o b.o): the object lists of fs/xfs and drivers/gpu/drm/i915.
+                if (inner.StartsWith(function, StringComparison.Ordinal) && SplitArgs(inner[function.Length..]) is [var affixText, var listText])
+                {
+                    var affix = Expand(affixText, vars).Trim();
+                    var words = Expand(listText, vars).Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                    return string.Join(' ', words.Select(w => function == "addprefix " ? affix + w : w + affix));
+                }
+            }
             var name = Expand(inner, vars).Trim();
             if (name.StartsWith("CONFIG_", StringComparison.Ordinal))
             {
-                return config.IsBuiltin(name) ? "y" : config.IsModule(name) ? "m" : "";
+                return config is null ? "m" : config.IsBuiltin(name) ? "y" : config.IsModule(name) ? "m" : "";
             }
             switch (name)
             {
                 case "SRCARCH" or "ARCH": return arch;
                 case "srctree": return root;
-                case "BITS": return config.IsBuiltin("CONFIG_64BIT") ? "64" : "32";
+                case "BITS": return config is null || config.IsBuiltin("CONFIG_64BIT") ? "64" : "32";
             }
             return vars.Values.TryGetValue(name, out var list) ? string.Join(' ', list) : "";
         }

@@ -51,8 +51,12 @@ public static class ModuleSourceReader
         }
         // One scan of the directory: wrappers its headers define (IWL_EXPORT_SYMBOL) are known where they are used.
         var directoryScan = new SourceScanner(errors, new SourceScanOptions { Jobs = 1, Config = config }).Scan(path);
-        foreach (var (name, objects, line) in ReadKbuild(kbuild, config))
+        var kbuildLines = File.ReadAllLines(kbuild);
+        foreach (var (name, objects) in KbuildOwners.ModulesOf(kbuild, config, config is null ? "x86" : KbuildOwners.ArchOf(config)))
         {
+            // The line that names the module, for messages (the evaluation itself does not keep lines).
+            var index = Array.FindIndex(kbuildLines, l => l.Contains(name + ".o", StringComparison.Ordinal));
+            int? line = index < 0 ? null : index + 1;
             var files = new List<string>();
             foreach (var obj in objects)
             {
@@ -154,129 +158,6 @@ public static class ModuleSourceReader
                 Function(name["__builtin_".Length..], [.. path, name], from, depth + 1);
             }
         }
-    }
-
-    // The modules a Kbuild file builds and their objects: obj-m += NAME.o, composites NAME-y / NAME-objs / NAME-m.
-    // A small evaluation of make: continuation lines, variables with :=, = and += and $(VAR) references,
-    // ifdef/ifndef CONFIG_X under the .config (ifeq and other conditionals count both ways), and CONFIG_ options
-    // in names: obj-$(CONFIG_X) is obj-m only when X=m (y links into vmlinux), NAME-$(CONFIG_X) is NAME-y when X is
-    // y or m. Without a .config every option counts as m. Not evaluated: make functions, subdirectories (obj-m += dir/).
-    private static List<(string Name, List<string> Objects, int Line)> ReadKbuild(string kbuild, KernelConfig? config)
-    {
-        var lines = new List<(string Text, int Line)>();
-        var number = 0;
-        var pending = new StringBuilder();
-        var startLine = 0;
-        foreach (var raw in File.ReadLines(kbuild))
-        {
-            number++;
-            if (pending.Length == 0) startLine = number;
-            var text = raw.Split('#')[0].TrimEnd().Replace("${", "$(").Replace("}", ")");
-            if (text.EndsWith('\\'))
-            {
-                pending.Append(text[..^1]).Append(' ');
-                continue;
-            }
-            pending.Append(text);
-            lines.Add((pending.ToString(), startLine));
-            pending.Clear();
-        }
-        if (pending.Length > 0) lines.Add((pending.ToString(), startLine));
-
-        var variables = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var modules = new List<(string Name, List<string> Objects, int Line)>();
-        var branches = new Stack<bool?>(); // known-false branches hide their lines
-        foreach (var (raw, line) in lines)
-        {
-            var text = raw.Trim();
-            var word = text.Split([' ', '\t'], 2)[0];
-            switch (word)
-            {
-                case "ifdef" or "ifndef":
-                    var option = text[word.Length..].Trim();
-                    bool? on = config is null || !option.StartsWith("CONFIG_", StringComparison.Ordinal) ? null : config.IsBuiltin(option) || config.IsModule(option);
-                    branches.Push(word == "ifdef" ? on : !on);
-                    continue;
-                case "ifeq" or "ifneq":
-                    branches.Push(null);
-                    continue;
-                case "else" when branches.Count > 0:
-                    branches.Push(!branches.Pop());
-                    continue;
-                case "endif" when branches.Count > 0:
-                    branches.Pop();
-                    continue;
-            }
-            if (branches.Contains(false))
-            {
-                continue;
-            }
-            var op = text.IndexOf('=');
-            if (op <= 0)
-            {
-                continue;
-            }
-            var append = text[op - 1] == '+';
-            var target = text[..op].TrimEnd(':', '+', '?', ' ', '\t').Trim();
-            if (target.IndexOf("$(CONFIG_", StringComparison.Ordinal) is var at and >= 0 && target.IndexOf(')', at) is var close and > 0)
-            {
-                var option = target[(at + 2)..close];
-                var y = config is null || config.IsBuiltin(option);
-                var m = config is null || config.IsModule(option);
-                var isObj = target.StartsWith("obj-", StringComparison.Ordinal);
-                var suffix = isObj ? (config is null || m ? "m" : y ? "y" : null) : (y || m ? "y" : null);
-                if (suffix is null)
-                {
-                    continue; // the option is off
-                }
-                target = target[..at] + suffix + target[(close + 1)..];
-                append = true;
-            }
-            var values = Expand(text[(op + 1)..], variables, 0);
-            if (!append || !variables.TryGetValue(target, out var list))
-            {
-                variables[target] = list = [];
-            }
-            list.AddRange(values);
-            if (target == "obj-m")
-            {
-                foreach (var obj in values.Where(v => v.EndsWith(".o", StringComparison.Ordinal)))
-                {
-                    var name = Path.GetFileNameWithoutExtension(obj);
-                    if (modules.All(mod => mod.Name != name)) modules.Add((name, [], line));
-                }
-            }
-        }
-        foreach (var (name, objects, _) in modules)
-        {
-            var parts = new[] { "-y", "-objs", "-m" }.SelectMany(suffix => variables.GetValueOrDefault(name + suffix) ?? [])
-                .Where(v => v.EndsWith(".o", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
-            objects.AddRange(parts.Count > 0 ? parts : [name + ".o"]);
-        }
-        return modules;
-    }
-
-    // The words of a make value with $(VAR) references replaced by the variable's words; other $(...) dropped.
-    private static List<string> Expand(string value, Dictionary<string, List<string>> variables, int depth)
-    {
-        // $(addprefix dir/, a.o b.o) and $(addsuffix ...), unnested: the two functions Kbuild files use for objects.
-        value = System.Text.RegularExpressions.Regex.Replace(value, @"\$\((addprefix|addsuffix)\s+([^,()]*),([^()]*)\)", m =>
-        {
-            var affix = m.Groups[2].Value.Trim();
-            var items = Expand(m.Groups[3].Value, variables, depth + 1);
-            return string.Join(' ', items.Select(i => m.Groups[1].Value == "addprefix" ? affix + i : i + affix));
-        });
-        var words = new List<string>();
-        foreach (var w in value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (w.StartsWith("$(", StringComparison.Ordinal) && w.EndsWith(')') && depth < 8)
-            {
-                if (variables.TryGetValue(w[2..^1], out var known)) words.AddRange(Expand(string.Join(' ', known), variables, depth + 1));
-                continue;
-            }
-            words.Add(w);
-        }
-        return words;
     }
 
     // directoryScan: the module directory's scan (its headers' #define wrappers known); null: each file on its own.
