@@ -164,4 +164,51 @@ public class ModuleSourceReaderTests
         Assert.Equal(2, r.ExitCode);
         Assert.Equal($"exportaudit: {tree.Path}: a whole kernel source tree is not read as modules: give the directories of the modules to check (e.g. {Path.Combine(tree.Path, "drivers", "net", "phy")}), or the tree as --kernel\n", r.Stderr);
     }
+
+    [Fact]
+    public void KernelHeaders_MacrosAndInlinesAreFollowed_UnevaluatedArgumentsAndConfigOffBranchesAreNot()
+    {
+        // A headers directory as Debian ships one: Module.symvers, .config, include/linux.
+        using var kernel = new TempDir();
+        var symvers = kernel.Write("Module.symvers",
+            "0x1\t__gpl_lock\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x2\tcheck_fn\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x3\t_real_print\tvmlinux\tEXPORT_SYMBOL\t\n" +
+            "0x4\tdebug_print\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x5\twq_a\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x6\tflush_fn\tvmlinux\tEXPORT_SYMBOL\t\n" +
+            "0x7\tpreempt_only\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x8\tplain_only\tvmlinux\tEXPORT_SYMBOL\t\n");
+        kernel.Write(".config", "CONFIG_PREEMPT=y\n");
+        kernel.Write("include/linux/lock.h", """
+            #define WARN_CHECK(c) do { } while (0 && (c))
+            static inline void vendor_lock(void)
+            {
+                __gpl_lock();
+                WARN_CHECK(!check_fn());
+            }
+            #define print(fmt, ...) _real_print(fmt, ##__VA_ARGS__)
+            #define no_print(fmt, ...) ({ if (0) debug_print(fmt); 0; })
+            #define flush(wq) ({ if ((__builtin_constant_p(wq == wq_a) && wq == wq_a)) warn(); flush_fn(wq); })
+            #ifdef CONFIG_PREEMPT
+            static inline void maybe(void) { preempt_only(); }
+            #else
+            static inline void maybe(void) { plain_only(); }
+            #endif
+            """);
+        using var dir = new TempDir();
+        dir.Write("drv.c", """
+            #include <linux/lock.h>
+            static void f(void *q)
+            {
+                vendor_lock();
+                print("x");
+                no_print("y");
+                flush(q);
+                maybe();
+            }
+            MODULE_LICENSE("Proprietary");
+            """);
+        var r = Support.Cli.Run("check", "--kernel", symvers, "--format", "json", dir.Path);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var imports = doc.RootElement.GetProperty("modules")[0].GetProperty("imports").EnumerateArray().Select(i => i.GetString()).ToArray();
+        Assert.Equal(["__gpl_lock", "_real_print", "flush_fn", "preempt_only"], imports.Order());
+        // The finding says how the name was reached.
+        Assert.Contains("through the kernel headers: vendor_lock -> __gpl_lock", r.Stdout);
+    }
 }
