@@ -27,11 +27,20 @@ public static class FuzzTargets
         ["patch"] = Patch,
     };
 
-    // The scanner and the function extractor (the call graph) over one file.
+    private static readonly string ModuleSourceFile = Path.Combine(Directory.CreateTempSubdirectory("exportaudit-fuzz-").FullName, "fuzz.c");
+
+    // The scanner and the function extractor (the call graph) over one file; then the same file as a module given as
+    // source (declarations, uses, #if), resolved against a made-up export table.
     private static void CSource(byte[] bytes)
     {
         new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes);
         ExportAudit.Ingest.Source.FunctionExtractor.Extract("fuzz.c", bytes);
+        File.WriteAllBytes(ModuleSourceFile, bytes);
+        var errors = new InputErrors();
+        foreach (var module in ExportAudit.Ingest.Source.ModuleSourceReader.Read(ModuleSourceFile, null, errors))
+        {
+            ExportAudit.Ingest.Source.ModuleSourceReader.Resolve(module, name => name.Length % 3 == 0, null, errors);
+        }
     }
 
     // Mail, MIME and diff parsing, then the whole hunks-only review of what was parsed.
