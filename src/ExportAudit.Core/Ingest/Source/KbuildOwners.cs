@@ -177,7 +177,15 @@ public sealed partial class KbuildOwners
     /// </summary>
     public static IReadOnlyList<(string Name, IReadOnlyList<string> Objects)> ModulesOf(string makefile, KernelConfig? config, string arch)
     {
-        var vars = new Evaluator(Path.GetDirectoryName(Path.GetFullPath(makefile))!, config, arch).Parse(makefile);
+        // $(srctree) is the kernel tree the directory is in (arch/x86/kvm includes $(srctree)/virt/kvm/Makefile.kvm);
+        // an out-of-tree directory is its own.
+        var dir = Path.GetDirectoryName(Path.GetFullPath(makefile))!;
+        var tree = dir;
+        for (var up = dir; up is not null; up = Path.GetDirectoryName(up))
+        {
+            if (InputLoader.IsKernelSourceTree(up)) { tree = up; break; }
+        }
+        var vars = new Evaluator(tree, config, arch).Parse(makefile);
         return vars.Get("obj-m").Where(o => o.EndsWith(".o", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)
             .Select(o => (o[..^2], (IReadOnlyList<string>)Components(vars, o[..^2], depth: 0).Select(c => c + ".o").Distinct(StringComparer.Ordinal).ToArray()))
             .ToArray();
@@ -204,9 +212,28 @@ public sealed partial class KbuildOwners
             }
         }
 
-        public Variables Parse(string makefile)
+        private string _currentDir = "";
+
+        public Variables Parse(string makefile) => Parse(makefile, new Variables());
+
+        // An included file sees and sets the includer's variables (amdgpu's Makefile defines the paths acp/Makefile uses).
+        private Variables Parse(string makefile, Variables vars)
         {
-            var vars = new Variables();
+            var outerDir = _currentDir;
+            _currentDir = Path.GetRelativePath(root, Path.GetDirectoryName(Path.GetFullPath(makefile))!).Replace('\\', '/');
+            if (_currentDir == ".") _currentDir = "";
+            try
+            {
+                return ParseLines(makefile, vars);
+            }
+            finally
+            {
+                _currentDir = outerDir;
+            }
+        }
+
+        private Variables ParseLines(string makefile, Variables vars)
+        {
             var conditions = new Stack<bool>();
             foreach (var raw in LogicalLines(File.ReadAllText(makefile)))
             {
@@ -240,11 +267,9 @@ public sealed partial class KbuildOwners
                     if (File.Exists(path) && depthOfInclude < 4)
                     {
                         depthOfInclude++;
-                        foreach (var (k, v) in Parse(path).Values)
-                        {
-                            if (vars.Values.TryGetValue(k, out var existing)) existing.AddRange(v);
-                            else vars.Values[k] = [.. v];
-                        }
+                        var includerDir = _currentDir;
+                        ParseLines(path, vars); // $(src) stays the including directory's, as in kbuild
+                        _currentDir = includerDir;
                         depthOfInclude--;
                     }
                     continue;
@@ -359,6 +384,7 @@ public sealed partial class KbuildOwners
             {
                 case "SRCARCH" or "ARCH": return arch;
                 case "srctree": return root;
+                case "src" or "obj": return _currentDir.Length == 0 ? "." : _currentDir;
                 case "BITS": return config is null || config.IsBuiltin("CONFIG_64BIT") ? "64" : "32";
             }
             return vars.Values.TryGetValue(name, out var list) ? string.Join(' ', list) : "";
@@ -411,7 +437,7 @@ public sealed partial class KbuildOwners
         }
 
         // NAME op VALUE, where NAME may hold $(...) references with commas and spaces (obj-$(subst m,y,$(CONFIG_X))).
-        [GeneratedRegex(@"^((?:[A-Za-z0-9_.\-/]|\$\((?:[^()]|\([^()]*\))*\))+)\s*(\+=|:=|\?=|=)\s*(.*)$")]
+        [GeneratedRegex(@"^((?:[A-Za-z0-9_.\-/]|\$\((?:[^()]|\([^()]*\))*\)|\$\{[^{}]*\})+)\s*(\+=|:=|\?=|=)\s*(.*)$")]
         private static partial Regex Assignment();
     }
 }
