@@ -190,7 +190,8 @@ public static class ModuleSourceReader
                     errors.Add(new InputError(full, null, data.IndexOf((byte)0), "binary data (a NUL byte), not C source; skipped"));
                     continue;
                 }
-                var scan = directoryScan is not null
+                // Objects outside the directory (arch/x86/kvm's ../../../virt/kvm/kvm_main.o) are not in its scan.
+                var scan = directoryScan is not null && !file.StartsWith("../", StringComparison.Ordinal)
                     ? new SourceScan(full, directoryScan.Exports.Where(e => e.File == file).Select(e => e with { File = full }).ToArray(),
                         directoryScan.Licenses.Where(l => l.File == file).ToArray(), 1, 1)
                     : new SourceScanner(errors, new SourceScanOptions { Jobs = 1, Config = config }).ScanContent(full, data);
