@@ -151,7 +151,8 @@ public static class Auditor
         var loader = new InputLoader(errors, request.Read);
         var old = loader.LoadKernel(oldKernel);
         var @new = loader.LoadKernel(newKernel);
-        var modules = ResolveSources(loader.LoadModules(request.Inputs, SourceConfig([newKernel, oldKernel])).Modules, new[] { old, @new }.OfType<KernelSource>(), errors);
+        var config = SourceConfig([newKernel, oldKernel]);
+        var modules = ResolveSources(loader.LoadModules(request.Inputs, () => config.Value).Modules, new[] { old, @new }.OfType<KernelSource>(), config, errors);
         var findings = new List<Finding>();
         var sources = new List<KernelSource>();
         var newTable = SymbolTable.Empty;
@@ -201,7 +202,8 @@ public static class Auditor
         }
         var loader = new InputLoader(errors, request.Read);
         var sources = request.Kernels.Select(loader.LoadKernel).OfType<KernelSource>().ToList();
-        var modules = ResolveSources(loader.LoadModules(request.Inputs, SourceConfig(request.Kernels)).Modules, sources, errors);
+        var config = SourceConfig(request.Kernels);
+        var modules = ResolveSources(loader.LoadModules(request.Inputs, () => config.Value).Modules, sources, config, errors);
         var kernelTable = Table(sources, []);
         var traits = sources.Aggregate(KernelTraits.Unknown, (merged, source) => merged.Merge(source.Traits));
         var (report, findings) = ExportAudit.Review.PatchReviewer.Review(patches, new ExportAudit.Review.ReviewInputs
@@ -243,7 +245,8 @@ public static class Auditor
                 sources.Add(source);
             }
         }
-        var inputs = loader.LoadModules(request.Inputs, SourceConfig(request.Kernels));
+        var config = SourceConfig(request.Kernels);
+        var inputs = loader.LoadModules(request.Inputs, () => config.Value);
         // A /lib/modules tree given as INPUT brings its build/Module.symvers: the kernel it was built for,
         // used when no --kernel was given.
         if (request.Kernels.Count == 0)
@@ -257,18 +260,19 @@ public static class Auditor
             }
         }
         var traits = sources.Aggregate(KernelTraits.Unknown, (merged, source) => merged.Merge(source.Traits));
-        var modules = ResolveSources(inputs.Modules, sources, errors);
+        var modules = ResolveSources(inputs.Modules, sources, config, errors);
         return new ReadResult(errors, sources, modules, inputs.Builtins, Table(sources, modules), traits);
     }
 
-    // The first kernel's .config: the #if of modules given as source is evaluated under it. Read only when a module
-    // source is among the inputs would be cheaper; a .config reads in milliseconds.
-    private static Ingest.Config.KernelConfig? SourceConfig(IEnumerable<string> kernels) =>
-        kernels.Select(InputLoader.ConfigBeside).FirstOrDefault(c => c is not null);
+    // The first kernel's .config: the #if of modules given as source and of the headers they include is evaluated
+    // under it. Read once, and only when a module is given as source.
+    private static Lazy<Ingest.Config.KernelConfig?> SourceConfig(IReadOnlyList<string> kernels) =>
+        new(() => kernels.Select(InputLoader.ConfigBeside).FirstOrDefault(c => c is not null));
 
     /// <summary>Modules given as source: the names their code uses become imports once the exports are known (the
     /// kernels' and the other inputs'), in first-use order, followed through the first kernel's headers that are there.</summary>
-    private static IReadOnlyList<KernelModule> ResolveSources(IReadOnlyList<KernelModule> modules, IEnumerable<KernelSource> sources, InputErrors errors)
+    private static IReadOnlyList<KernelModule> ResolveSources(IReadOnlyList<KernelModule> modules, IEnumerable<KernelSource> sources,
+        Lazy<Ingest.Config.KernelConfig?> config, InputErrors errors)
     {
         if (modules.All(m => m.SourceReferences is null))
         {
@@ -276,7 +280,7 @@ public static class Auditor
         }
         var kernels = sources.ToList();
         var exported = kernels.SelectMany(s => s.Exports).Concat(modules.SelectMany(m => m.Exports)).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-        var headers = kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path)).FirstOrDefault(h => h is not null);
+        var headers = kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path, config.Value)).FirstOrDefault(h => h is not null);
         return modules.Select(m => ExportAudit.Ingest.Source.ModuleSourceReader.Resolve(m, exported.Contains, headers, errors)).ToArray();
     }
 

@@ -168,7 +168,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
     /// whole trees. Files are read in parallel; the result keeps input order (modules.order inside a tree).
     /// </summary>
     /// <param name="sourceConfig">The kernel's .config, for the #if of modules given as source (<see cref="ConfigBeside"/>).</param>
-    public InputSet LoadModules(IEnumerable<string> inputs, KernelConfig? sourceConfig = null)
+    public InputSet LoadModules(IEnumerable<string> inputs, Func<KernelConfig?>? sourceConfig = null)
     {
         var entries = new List<object>(); // ModuleFileEntry, manifest path or SourceEntry, in input order
         var builtins = new List<BuiltinModule>();
@@ -232,7 +232,7 @@ public sealed class InputLoader(InputErrors errors, ReadOptions? options = null)
             }
             else if (entries[i] is SourceEntry source)
             {
-                results[i] = Source.ModuleSourceReader.Read(source.Path, sourceConfig, errors);
+                results[i] = Source.ModuleSourceReader.Read(source.Path, sourceConfig?.Invoke(), errors);
             }
         }
         var modules = new List<KernelModule>();

@@ -48,7 +48,7 @@ public static class FunctionExtractor
         var tokenizer = new CTokenizer(data);
         var declaration = new List<CToken>(); // file-scope tokens since the last ; or } (strings only for the function's name)
         var depth = 0;
-        var conditionals = new Stack<(int AtIf, int? AfterFirst)>();
+        var branches = new BranchDepth();
         var inDirective = false;
         var directive = Directive.None;
         var directiveTokens = 0;
@@ -75,18 +75,9 @@ public static class FunctionExtractor
                 inDirective = false;
                 switch (directive)
                 {
-                    case Directive.If:
-                        conditionals.Push((depth, null));
-                        break;
-                    case Directive.Else when conditionals.Count > 0:
-                        var (atIf, afterFirst) = conditionals.Pop();
-                        conditionals.Push((atIf, afterFirst ?? depth));
-                        depth = atIf;
-                        break;
-                    case Directive.Endif when conditionals.Count > 0:
-                        var c = conditionals.Pop();
-                        if (c.AfterFirst is { } first) depth = first;
-                        break;
+                    case Directive.If: branches.If(depth); break;
+                    case Directive.Else: branches.Else(ref depth); break;
+                    case Directive.Endif: branches.Endif(ref depth); break;
                 }
                 continue;
             }

@@ -38,7 +38,8 @@ public sealed class KernelHeaders
 
     /// <summary>The headers of the kernel at <paramref name="kernelPath"/> (a Module.symvers, or the directory holding
     /// one, or a source tree); null when there are none beside it.</summary>
-    public static KernelHeaders? Locate(string kernelPath)
+    /// <param name="config">The kernel's .config, for #if and the architecture (x86 without one).</param>
+    public static KernelHeaders? Locate(string kernelPath, KernelConfig? config)
     {
         var dir = Directory.Exists(kernelPath) ? kernelPath : Path.GetDirectoryName(Path.GetFullPath(kernelPath)) ?? ".";
         var roots = new List<string> { dir };
@@ -58,8 +59,6 @@ public sealed class KernelHeaders
         {
             return null;
         }
-        var configPath = Path.Combine(dir, ".config");
-        var config = File.Exists(configPath) ? KernelConfig.Read(configPath) : null;
         var arch = config is null ? "x86" : KbuildOwners.ArchOf(config);
         // kbuild's LINUXINCLUDE order.
         string[] relative =

@@ -211,12 +211,7 @@ public static class ModuleSourceReader
                 }
                 if (file.EndsWith(".S", StringComparison.Ordinal))
                 {
-                    AssemblyDefinitions(data, defined);
-                    var tokenizer = new CTokenizer(data);
-                    while (tokenizer.Next(out var token))
-                    {
-                        if (token.Kind == CTokenKind.Identifier) assemblyNames.Add(Encoding.ASCII.GetString(token.Text(data)));
-                    }
+                    Assembly(data, defined, assemblyNames);
                 }
                 var includesBefore = includes.Count;
                 Collect(full, data, config, file.EndsWith(".S", StringComparison.Ordinal), used, defined, declared, includes);
@@ -299,7 +294,7 @@ public static class ModuleSourceReader
         var depth = 0;
         var statement = new List<(CToken Token, string Text)>();
         var conditions = new ConditionStack(config);
-        var branchDepths = new Stack<(int AtIf, int? AfterFirst)>();
+        var branches = new BranchDepth();
         var inDirective = false;
         var directive = new List<(CToken Token, string Text)>();
         CToken? previous = null;
@@ -324,21 +319,11 @@ public static class ModuleSourceReader
                 {
                     continue;
                 }
-                // Brace depth across #if/#else as ctags keeps it: an #else branch starts at the depth its #if started
-                // at, so a '}' written in both branches (cm4000_cs.c) is counted once.
                 switch (directive[0].Text)
                 {
-                    case "if" or "ifdef" or "ifndef":
-                        branchDepths.Push((depth, null));
-                        break;
-                    case "else" or "elif" or "elifdef" or "elifndef" when branchDepths.Count > 0:
-                        var (atIf, afterFirst) = branchDepths.Pop();
-                        branchDepths.Push((atIf, afterFirst ?? depth));
-                        depth = atIf;
-                        break;
-                    case "endif" when branchDepths.Count > 0:
-                        if (branchDepths.Pop().AfterFirst is { } first) depth = first;
-                        break;
+                    case "if" or "ifdef" or "ifndef": branches.If(depth); break;
+                    case "else" or "elif" or "elifdef" or "elifndef": branches.Else(ref depth); break;
+                    case "endif": branches.Endif(ref depth); break;
                 }
                 // #if under the kernel's .config (unknown conditions count both ways), as in the headers.
                 if (conditions.Apply(directive[0].Text, directive.Skip(1).Select(d => d.Text).ToArray()) || conditions.Inactive)
@@ -446,17 +431,23 @@ public static class ModuleSourceReader
         return Encoding.ASCII.GetString(close < 0 ? rest : rest[..close]).Trim();
     }
 
-    // An assembly file's functions: SYM_FUNC_START(name) and its kin, ENTRY(name), and "name:" labels.
-    private static void AssemblyDefinitions(ReadOnlySpan<byte> data, HashSet<string> defined)
+    // An assembly file's functions (SYM_FUNC_START(name) and its kin, ENTRY(name), "name:" labels) and every name it
+    // mentions.
+    private static void Assembly(ReadOnlySpan<byte> data, HashSet<string> defined, HashSet<string> mentioned)
     {
         var tokenizer = new CTokenizer(data);
         CToken? before = null, previous = null;
         while (tokenizer.Next(out var token))
         {
-            if (token.Kind == CTokenKind.Identifier && previous is { Kind: CTokenKind.Punct } open && data[open.Start] == '('
-                && before is { Kind: CTokenKind.Identifier } macro && (macro.Text(data).StartsWith("SYM_"u8) || macro.Text(data).SequenceEqual("ENTRY"u8)))
+            if (token.Kind == CTokenKind.Identifier)
             {
-                defined.Add(Encoding.ASCII.GetString(token.Text(data)));
+                var name = Encoding.ASCII.GetString(token.Text(data));
+                mentioned.Add(name);
+                if (previous is { Kind: CTokenKind.Punct } open && data[open.Start] == '('
+                    && before is { Kind: CTokenKind.Identifier } macro && (macro.Text(data).StartsWith("SYM_"u8) || macro.Text(data).SequenceEqual("ENTRY"u8)))
+                {
+                    defined.Add(name);
+                }
             }
             else if (token.Kind == CTokenKind.Punct && data[token.Start] == ':' && previous is { Kind: CTokenKind.Identifier } label)
             {
