@@ -343,7 +343,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     /// <summary>The names a file is searched for before it is tokenized: export-ish names, the module macros and
     /// the wrappers the headers define (Debian's 6.1: 7 names without EXPORT in them). Byte searches, one per
-    /// name: measured 3.5x faster than one multi-string search over the file widened to chars.</summary>
+    /// name: over the 6.1 tree's marked files (388 MB, one thread) 112 ms the first time in a process, which is what the
+    /// CLI runs, against 400 ms for one SearchValues&lt;string&gt; search over the file widened to chars (warm: 113 vs 100 ms).</summary>
     private sealed class Wanted
     {
         public Wanted(IEnumerable<string> wrapperNames)
