@@ -687,9 +687,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     private static readonly SearchValues<byte> Quotes = SearchValues.Create("\"'"u8);
 
-    private static bool IsIdentStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_' or (byte)'$';
+    private static bool IsIdentStart(byte c) => CTokenizer.IsIdentStart(c);
 
-    private static bool IsIdentPart(byte c) => IsIdentStart(c) || c is >= (byte)'0' and <= (byte)'9';
+    private static bool IsIdentPart(byte c) => CTokenizer.IsIdentPart(c);
 
     // Whether HandleDirective can do anything with a directive: conditionals and includes always; a #define only
     // when it names DEFAULT_SYMBOL_NAMESPACE, renames one identifier to another, or has EXPORT in its body
