@@ -263,7 +263,10 @@ public sealed partial class KbuildOwners
                 if (active && (word is "include" or "-include") && Expand(line[word.Length..].Trim(), vars) is var included)
                 {
                     // include $(srctree)/virt/kvm/Makefile.kvm: its variables join this file's.
-                    var path = included.StartsWith(root + "/", StringComparison.Ordinal) ? included : Path.Combine(Path.GetDirectoryName(makefile)!, included);
+                    // kbuild runs from $(srctree): "include $(src)/gvt/Makefile" (i915) is relative to it, not to the including file.
+                    var path = Path.IsPathRooted(included) ? included
+                        : File.Exists(Path.Combine(root, included)) ? Path.Combine(root, included)
+                        : Path.Combine(Path.GetDirectoryName(makefile)!, included);
                     if (File.Exists(path) && depthOfInclude < 4)
                     {
                         depthOfInclude++;
