@@ -143,7 +143,7 @@ public static class FunctionExtractor
 
     // The name before the last parenthesised parameter list of a file-scope declaration, skipping trailing
     // attribute macros: "static int __init foo(void) __acquires(x)" → foo. Null for struct bodies and initializers.
-    private static string? FunctionName(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic, out int line)
+    internal static string? FunctionName(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic, out int line)
     {
         isStatic = false;
         line = 0;

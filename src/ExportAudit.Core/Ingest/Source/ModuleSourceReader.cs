@@ -51,7 +51,8 @@ public static class ModuleSourceReader
         }
         // One scan of the directory: wrappers its headers define (IWL_EXPORT_SYMBOL) are known where they are used.
         var directoryScan = new SourceScanner(errors, new SourceScanOptions { Jobs = 1, Config = config }).Scan(path);
-        var kbuildLines = File.ReadAllLines(kbuild);
+        var kbuildText = File.ReadAllText(kbuild);
+        var kbuildLines = kbuildText.Split('\n');
         foreach (var (name, objects) in KbuildOwners.ModulesOf(kbuild, config, config is null ? "x86" : KbuildOwners.ArchOf(config)))
         {
             // The line that names the module, for messages (the evaluation itself does not keep lines).
@@ -70,7 +71,7 @@ public static class ModuleSourceReader
                     // Made by the build (asn1_compiler, bison, flex, perlasm): there is no source to read yet.
                     errors.Warning(kbuild, line, $"{obj}: generated from {Path.GetFileName(generator)} at build time; module {name} read without it");
                 }
-                else if (System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(kbuild), $@"(^|[\s/]){System.Text.RegularExpressions.Regex.Escape(Path.GetFileName(c))}\b"))
+                else if (System.Text.RegularExpressions.Regex.IsMatch(kbuildText, $@"(^|[\s/]){System.Text.RegularExpressions.Regex.Escape(Path.GetFileName(c))}\b"))
                 {
                     // Named by the Kbuild file itself (a rule's target, targets +=, clean-files): made at build time.
                     errors.Warning(kbuild, line, $"{obj}: {c} is made by a rule of the Kbuild file at build time; module {name} read without it");
@@ -204,10 +205,6 @@ public static class ModuleSourceReader
                 foreach (var e in scan.Exports)
                 {
                     exports.Add(new Export(e.Symbol, e.Kind, e.Namespace, modpostName, null, new Site(full, e.Line), new Site(full, e.Line)));
-                }
-                foreach (var f in FunctionExtractor.Extract(full, data))
-                {
-                    defined.Add(f.Name);
                 }
                 if (file.EndsWith(".S", StringComparison.Ordinal))
                 {
@@ -381,7 +378,12 @@ public static class ModuleSourceReader
                 {
                     if (!statement.Any(s => s.Text == "=") && statement.Count > 0 && statement.Any(s => s.Text == "("))
                     {
-                        statement.Clear(); // a function body: FunctionExtractor names the function
+                        // A function body: the extractor's rule names the function (one tokenization, not two).
+                        if (FunctionExtractor.FunctionName(data, statement.Select(s => s.Token).ToList(), out _, out _) is { } function)
+                        {
+                            defined.Add(function);
+                        }
+                        statement.Clear();
                     }
                     else
                     {
