@@ -51,6 +51,7 @@ public sealed class JsonReportWriter : IReportWriter
             foreach (var finding in result.SortedFindings)
             {
                 WriteFinding(w, finding);
+                JsonOutput.FlushSome(w);
             }
             w.WriteEndArray();
 
@@ -58,6 +59,7 @@ public sealed class JsonReportWriter : IReportWriter
             foreach (var module in result.Modules.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Path, StringComparer.Ordinal))
             {
                 WriteModule(w, module);
+                JsonOutput.FlushSome(w);
             }
             w.WriteEndArray();
 
@@ -80,6 +82,7 @@ public sealed class JsonReportWriter : IReportWriter
                 foreach (var load in loads)
                 {
                     WriteLoad(w, load);
+                    JsonOutput.FlushSome(w);
                 }
                 w.WriteEndArray();
             }

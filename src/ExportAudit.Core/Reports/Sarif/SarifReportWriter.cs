@@ -130,6 +130,7 @@ public sealed class SarifReportWriter : IReportWriter
                 w.WriteString("decidingLicense", f.Evidence.DecidingLicense);
                 w.WriteEndObject();
                 w.WriteEndObject();
+                JsonOutput.FlushSome(w);
             }
             w.WriteEndArray();
 

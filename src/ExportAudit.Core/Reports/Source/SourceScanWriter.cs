@@ -38,6 +38,7 @@ public static class SourceScanWriter
                 w.WriteString("macro", e.Macro);
                 w.WriteString("condition", e.Condition);
                 w.WriteEndObject();
+                JsonOutput.FlushSome(w);
             }
             w.WriteEndArray();
             w.WriteStartArray("licenses");
@@ -49,6 +50,7 @@ public static class SourceScanWriter
                 JsonOutput.Strings(w, "licenses", l.Licenses);
                 JsonOutput.Strings(w, "import_ns", l.ImportNamespaces);
                 w.WriteEndObject();
+                JsonOutput.FlushSome(w);
             }
             w.WriteEndArray();
             w.WriteEndObject();
