@@ -130,6 +130,50 @@ public class SourceScannerTests
     }
 
     [Fact]
+    public void ModuleMacros_OnlyLicenseAndImportNsAreRead_OthersOnlyAsWrappersTheFileOrAHeaderDefines()
+    {
+        using var dir = new TempDir();
+        dir.Write("include/modwrap.h", "#define MODULE_SYMBOL(s) EXPORT_SYMBOL_GPL(s)\n");
+        dir.Write("drivers/m.c", """
+            #include "modwrap.h"
+            #define MODULE_LOCAL_SYMBOL(s) EXPORT_SYMBOL(s)
+            MODULE_AUTHOR("Someone <someone@example.org>");
+            MODULE_DESCRIPTION("EXPORT_SYMBOL(not_an_export)");
+            MODULE_DEVICE_TABLE(pci, m_ids);
+            MODULE_SYMBOL(from_header_wrapper);
+            MODULE_LOCAL_SYMBOL(from_local_wrapper);
+            MODULE_LICENSE("Dual BSD/GPL");
+            MODULE_IMPORT_NS(CRYPTO_INTERNAL);
+            """);
+        var scan = Scan(dir);
+        Assert.Equal([
+            "from_header_wrapper EXPORT_SYMBOL_GPL  drivers/m.c:6",
+            "from_local_wrapper EXPORT_SYMBOL  drivers/m.c:7",
+        ], Exports(scan));
+        var license = Assert.Single(scan.Licenses);
+        Assert.Equal(("drivers/m.c", 8), (license.File, license.Line));
+        Assert.Equal(["Dual BSD/GPL"], license.Licenses);
+        Assert.Equal(["CRYPTO_INTERNAL"], license.ImportNamespaces);
+    }
+
+    [Fact]
+    public void ExportArguments_KeepInnerParenthesesAndCommas_AndRenamesApply()
+    {
+        using var dir = new TempDir();
+        dir.Write("r.c", """
+            #define queued_spin_lock_slowpath native_queued_spin_lock_slowpath
+            EXPORT_SYMBOL(queued_spin_lock_slowpath);
+            EXPORT_SYMBOL_NS_GPL(ns_sym, SOME_NS);
+            __EXPORT_SYMBOL(inner_form, "GPL", "INNER_NS");
+            """);
+        Assert.Equal([
+            "native_queued_spin_lock_slowpath EXPORT_SYMBOL  r.c:2",
+            "ns_sym EXPORT_SYMBOL_GPL SOME_NS r.c:3",
+            "inner_form EXPORT_SYMBOL_GPL INNER_NS r.c:4",
+        ], Exports(Scan(dir)));
+    }
+
+    [Fact]
     public void DefaultSymbolNamespace_FromMakefilesAndFromADefineBeforeTheIncludes()
     {
         using var dir = new TempDir();

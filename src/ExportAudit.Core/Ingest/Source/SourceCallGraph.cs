@@ -47,7 +47,7 @@ public sealed class SourceCallGraph : ICallGraph
         var functions = new IReadOnlyList<SourceFunction>?[sources.Length];
         var used = new HashSet<string>?[sources.Length];
         var done = 0;
-        Parallel.For(0, sources.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs) }, i =>
+        Workers.For(sources.Length, jobs, i =>
         {
             try
             {

@@ -31,8 +31,11 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     {
         root = root.TrimEnd('/');
         var all = TreeWalk.Files(root, p => IsSource(p) || IsMakefile(p), options.Jobs);
-        var files = all.Where(p => IsSource(p) && InArch(root, p)).ToArray();
-        var makefileNamespaces = ReadMakefileNamespaces(root, all.Where(IsMakefile));
+        var fullRoot = Path.GetFullPath(root).TrimEnd('/');
+        var sources = all.Where(IsSource).Select(p => (Path: p, Relative: Relative(fullRoot, root, p))).Where(f => InArch(f.Relative)).ToArray();
+        var files = sources.Select(f => f.Path).ToArray();
+        var relatives = sources.Select(f => f.Relative).ToArray();
+        var makefileNamespaces = ReadMakefileNamespaces(root, all.Where(IsMakefile).ToArray(), options.Jobs);
         var scans = new FileScan?[files.Length];
         var tokenized = 0;
         var done = 0;
@@ -43,13 +46,13 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         foreach (var headersPhase in new[] { true, false })
         {
             var names = new Wanted(wrappers.Keys);
-            Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = options.Jobs }, i =>
+            Workers.For(files.Length, options.Jobs, i =>
             {
                 if (isHeader[i] != headersPhase)
                 {
                     return;
                 }
-                scans[i] = ScanFile(root, files[i], makefileNamespaces, names, ref tokenized);
+                scans[i] = ScanFile(files[i], relatives[i], makefileNamespaces, names, ref tokenized);
                 options.Progress?.Invoke(Interlocked.Increment(ref done), files.Length);
             });
             // Wrappers: #defines whose body makes an export, from anywhere in the tree.
@@ -113,7 +116,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized)
         {
             Owners = owners,
-            Files = files.Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).ToArray(),
+            Files = relatives,
         };
     }
 
@@ -301,9 +304,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
     }
 
-    private FileScan? ScanFile(string root, string path, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, ref int tokenized)
+    private FileScan? ScanFile(string path, string relative, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, ref int tokenized)
     {
-        var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
         try
         {
             using var bytes = FileBytes.Open(path, MaxFileBytes);
@@ -341,18 +343,19 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         public string Text = "";
     }
 
-    /// <summary>The names a file is searched for before it is tokenized: export-ish names, the module macros and
-    /// the wrappers the headers define (Debian's 6.1: 7 names without EXPORT in them). Byte searches, one per
-    /// name: over the 6.1 tree's marked files (388 MB, one thread) 112 ms the first time in a process, which is what the
-    /// CLI runs, against 400 ms for one SearchValues&lt;string&gt; search over the file widened to chars (warm: 113 vs 100 ms).</summary>
+    /// <summary>The names a file is searched for before it is tokenized: EXPORT and MODULE_ in every file (one pass,
+    /// <see cref="MarkerSearch"/>), then, in the files that have them, the wrappers the headers define without those
+    /// in their names (Debian's 6.1: 7 names). Byte searches, one name at a time: a SearchValues&lt;string&gt; search
+    /// over the file widened to chars was slower the first time in a process, which is what the CLI runs (all names
+    /// over the 6.1 tree's 388 MB of marked files: 400 vs 112 ms; warm 100 vs 113 ms).</summary>
     private sealed class Wanted
     {
         public Wanted(IEnumerable<string> wrapperNames)
         {
             Wrappers = new HashSet<string>(wrapperNames, StringComparer.Ordinal);
             Lookup = Wrappers.GetAlternateLookup<ReadOnlySpan<char>>();
-            Patterns = [.. new[] { "EXPORT", "MODULE_" }.Concat(Wrappers.Where(n => !n.Contains("EXPORT", StringComparison.Ordinal) && !n.StartsWith("MODULE_", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-                .Select(Encoding.ASCII.GetBytes)];
+            Patterns = [.. Wrappers.Where(n => !n.Contains("EXPORT", StringComparison.Ordinal) && !n.StartsWith("MODULE_", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).Select(Encoding.ASCII.GetBytes)];
         }
 
         public HashSet<string> Wrappers { get; }
@@ -363,18 +366,27 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     private static readonly byte[][] Continuations = ["\\\n"u8.ToArray(), "\\\r\n"u8.ToArray()];
 
     // Where identifiers that may start an export or module macro begin, ascending; null when the file names no
-    // EXPORT_*, MODULE_LICENSE or MODULE_IMPORT_NS at all (most files: two passes over them, no more).
+    // EXPORT_*, MODULE_LICENSE or MODULE_IMPORT_NS at all (most files: one pass over them, no more).
     private static List<int>? Candidates(ReadOnlySpan<byte> data, Wanted wanted)
     {
         var result = new List<int>();
         var marked = false;
-        for (var p = 0; p < wanted.Patterns.Length; p++)
+        for (var at = MarkerSearch.Next(data, 0); at >= 0; at = MarkerSearch.Next(data, at + 1))
         {
-            if (p == 2 && !marked)
-            {
-                return null; // the wrappers' names are looked for in marked files only
-            }
-            var pattern = wanted.Patterns[p];
+            var export = data[at] == 'E';
+            var end = at + (export ? "EXPORT".Length : "MODULE_".Length);
+            marked |= export
+                ? end < data.Length && data[end] == '_'
+                : data[end..].StartsWith("LICENSE"u8) || data[end..].StartsWith("IMPORT_NS"u8);
+            result.Add(IdentifierStart(data, at));
+        }
+        if (!marked)
+        {
+            return null;
+        }
+        // The wrappers' names are looked for in marked files only.
+        foreach (var pattern in wanted.Patterns)
+        {
             for (var at = 0; at < data.Length;)
             {
                 var hit = data[at..].IndexOf(pattern);
@@ -382,25 +394,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 {
                     break;
                 }
-                var end = at + hit + pattern.Length;
-                marked |= p switch
-                {
-                    0 => end < data.Length && data[end] == '_',
-                    1 => data[end..].StartsWith("LICENSE"u8) || data[end..].StartsWith("IMPORT_NS"u8),
-                    _ => false,
-                };
-                var start = at + hit;
-                while (start > 0 && IsIdentPart(data[start - 1]))
-                {
-                    start--;
-                }
-                result.Add(start);
-                at = end;
+                result.Add(IdentifierStart(data, at + hit));
+                at += hit + pattern.Length;
             }
-        }
-        if (!marked)
-        {
-            return null;
         }
         // A name split by a backslash-newline (EXPO\<newline>RT_SYMBOL) is one identifier to C: the tokenizer joins it.
         foreach (var continuation in Continuations)
@@ -416,11 +412,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 at = start + continuation.Length;
                 if (start > 0 && IsIdentPart(data[start - 1]) && at < data.Length && IsIdentPart(data[at]))
                 {
-                    while (start > 0 && IsIdentPart(data[start - 1]))
-                    {
-                        start--;
-                    }
-                    result.Add(start);
+                    result.Add(IdentifierStart(data, start));
                 }
             }
         }
@@ -432,6 +424,16 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
         result.RemoveRange(distinct, result.Count - distinct);
         return result;
+    }
+
+    // The start of the identifier that holds position at.
+    private static int IdentifierStart(ReadOnlySpan<byte> data, int at)
+    {
+        while (at > 0 && IsIdentPart(data[at - 1]))
+        {
+            at--;
+        }
+        return at;
     }
 
     private FileScan Tokenize(string file, ReadOnlySpan<byte> data, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, List<int> candidates)
@@ -466,7 +468,18 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             }
             return active;
         }
-        string? Condition() => stack.Count == 0 ? null : string.Join(" && ", stack.Select(b => b.Text));
+        // The #if condition text of the current branches, made once per branch state (directives reset it).
+        string? condition = null;
+        var conditionKnown = false;
+        string? Condition()
+        {
+            if (!conditionKnown)
+            {
+                condition = stack.Count == 0 ? null : string.Join(" && ", stack.Select(b => b.Text));
+                conditionKnown = true;
+            }
+            return condition;
+        }
 
         while (true)
         {
@@ -530,6 +543,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                     }
                     var definesBefore = defines.Count;
                     HandleDirective(file, directive, directiveLine, stack, evaluator, defines, Active, ref defaultNamespace, renames, ref sawInclude);
+                    conditionKnown = false;
                     if (defines.Count > definesBefore)
                     {
                         AddCandidates(data, tokenizer.Position, defines[^1].Name, candidates);
@@ -579,7 +593,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         return new FileScan(file, invocations, defines);
     }
 
-    // The identifier at start is one Collect would look at (EXPORT in it, MODULE_ first, or a wrapper's name).
+    // The identifier at start is one Collect would look at (EXPORT in it, a module macro, or a wrapper's name).
     private static bool IsCandidateName(ReadOnlySpan<byte> data, int start, List<Define> localDefines, Wanted wanted)
     {
         var end = start;
@@ -592,8 +606,13 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         {
             return true; // split by a backslash-newline: let the tokenizer join it
         }
-        return name.IndexOf("EXPORT"u8) >= 0 || name.StartsWith("MODULE_"u8) || IsLocalWrapper(name, localDefines) || IsKnown(name, wanted.Lookup);
+        return name.IndexOf("EXPORT"u8) >= 0 || IsModuleMacro(name) || IsLocalWrapper(name, localDefines) || IsKnown(name, wanted.Lookup);
     }
+
+    // The module macros the scan reports. The other MODULE_ macros (AUTHOR, DESCRIPTION, DEVICE_TABLE, PARM_DESC, ...:
+    // 37k in 6.1's marked files) count only as wrappers the file or a header defines, like any other name; tokenizing
+    // and collecting them all was most of what the scan allocated.
+    private static bool IsModuleMacro(ReadOnlySpan<byte> name) => name.SequenceEqual("MODULE_LICENSE"u8) || name.SequenceEqual("MODULE_IMPORT_NS"u8);
 
     // A wrapper this file defines: its uses after the definition are candidates too.
     private static void AddCandidates(ReadOnlySpan<byte> data, int from, string name, List<int> candidates)
@@ -734,41 +753,58 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             {
                 nameBytes = Encoding.ASCII.GetBytes(Text(data, t)); // split by a backslash-newline
             }
-            if (nameBytes.IndexOf("EXPORT"u8) < 0 && !nameBytes.StartsWith("MODULE_"u8) && !IsLocalWrapper(nameBytes, localDefines) && !IsKnown(nameBytes, knownWrappers))
+            if (nameBytes.IndexOf("EXPORT"u8) < 0 && !IsModuleMacro(nameBytes) && !IsLocalWrapper(nameBytes, localDefines) && !IsKnown(nameBytes, knownWrappers))
             {
                 continue;
             }
-            var texts = new List<string>();
+            // The arguments: the tokens between the parentheses, split at the commas outside inner parentheses.
+            var args = new List<IReadOnlyList<string>>();
+            var current = new List<string>();
             var depth = 0;
-            var j = i + 1;
-            for (; j < tokens.Count; j++)
+            for (var j = i + 1; j < tokens.Count; j++)
             {
-                var text = Text(data, tokens[j]);
-                texts.Add(text);
-                if (text == "(") depth++;
-                else if (text == ")" && --depth == 0) break;
+                var token = tokens[j];
+                var punct = token.Kind == CTokenKind.Punct ? data[token.Start] : (byte)0;
+                if (punct == '(')
+                {
+                    if (depth++ > 0) current.Add("(");
+                    continue;
+                }
+                if (punct == ')')
+                {
+                    if (--depth == 0) break;
+                    current.Add(")");
+                    continue;
+                }
+                if (punct == ',' && depth == 1)
+                {
+                    args.Add(current);
+                    current = [];
+                    continue;
+                }
+                var text = Text(data, token);
+                // #define a b before EXPORT_SYMBOL(a) exports b (qspinlock's native_ prefix, for one).
+                current.Add(renames.Count == 0 ? text : renames.GetValueOrDefault(text, text));
             }
             if (depth != 0)
             {
                 continue;
             }
-            var name = Text(data, t);
-            var argsTokens = new List<string> { name };
-            argsTokens.AddRange(texts);
-            foreach (var (macro, args) in Invocations(argsTokens).Take(1))
-            {
-                // #define a b before EXPORT_SYMBOL(a) exports b (qspinlock's native_ prefix, for one).
-                var renamed = renames.Count == 0 ? args
-                    : args.Select(a => (IReadOnlyList<string>)a.Select(x => renames.GetValueOrDefault(x, x)).ToArray()).ToArray();
-                into.Add(new Invocation(macro, renamed, t.Line, condition(), defaultNamespace));
-            }
+            args.Add(current);
+            into.Add(new Invocation(Text(data, t), args, t.Line, condition(), defaultNamespace));
         }
     }
 
-    // A token's text without the backslash-newlines that may split it.
+    // A token's text without the backslash-newlines that may split it. Interned: directive and argument tokens are
+    // the same few names, parentheses and CONFIG_ symbols again and again.
     private static string Text(ReadOnlySpan<byte> data, CToken token)
     {
-        var text = Encoding.UTF8.GetString(token.Text(data));
+        var bytes = token.Text(data);
+        if (bytes.IndexOf((byte)'\\') < 0)
+        {
+            return Elf.SymbolNames.Get(bytes);
+        }
+        var text = Encoding.UTF8.GetString(bytes);
         return text.Contains('\\') ? text.Replace("\\\r\n", "").Replace("\\\n", "") : text;
     }
 
@@ -909,12 +945,30 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     // Makefile/Kbuild: -DDEFAULT_SYMBOL_NAMESPACE=NS in ccflags-y (this directory), subdir-ccflags-y (and below)
     // or CFLAGS_obj.o (that object). Keys: "dir/", "dir/**", "dir/obj.c".
-    private static Dictionary<string, string> ReadMakefileNamespaces(string root, IEnumerable<string> makefiles)
+    // A tree has thousands of Makefiles and a handful name the namespace: each is searched as bytes (a pooled read)
+    // and only those are read as text, in the order given, so a later Makefile's value wins as before.
+    private static Dictionary<string, string> ReadMakefileNamespaces(string root, string[] makefiles, int jobs)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var makefile in makefiles)
+        var naming = new bool[makefiles.Length];
+        Workers.For(makefiles.Length, jobs, i =>
         {
-            AddMakefileNamespaces(root, makefile, result);
+            try
+            {
+                using var bytes = FileBytes.Open(makefiles[i], MaxFileBytes);
+                naming[i] = bytes.Span.IndexOf("DEFAULT_SYMBOL_NAMESPACE"u8) >= 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InputException)
+            {
+                naming[i] = true; // read below, where the error surfaces as it did
+            }
+        });
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < makefiles.Length; i++)
+        {
+            if (naming[i])
+            {
+                AddMakefileNamespaces(root, makefiles[i], result);
+            }
         }
         return result;
     }
@@ -992,11 +1046,17 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     private static bool IsMakefile(string p) => p.EndsWith("/Makefile", StringComparison.Ordinal) || p.EndsWith("/Kbuild", StringComparison.Ordinal);
 
+    // A walked file's path below the root: the walk gives full paths, so a substring (Path.GetRelativePath
+    // normalises both paths, three times per file, and was a few percent of a tree scan).
+    private static string Relative(string fullRoot, string root, string path) =>
+        path.Length > fullRoot.Length + 1 && path.StartsWith(fullRoot, StringComparison.Ordinal) && path[fullRoot.Length] == '/'
+            ? path[(fullRoot.Length + 1)..]
+            : Path.GetRelativePath(root, path).Replace('\\', '/');
+
     // With --arch, arch/ holds only that architecture's directory.
-    private bool InArch(string root, string path)
+    private bool InArch(string rel)
     {
         if (options.Arch is not { } arch) return true;
-        var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
         return !rel.StartsWith("arch/", StringComparison.Ordinal) || rel.StartsWith("arch/" + arch + "/", StringComparison.Ordinal);
     }
 
