@@ -42,7 +42,9 @@ public static class FunctionExtractor
     /// assembly (<paramref name="assembly"/>: a .S file has no braces).</param>
     /// <param name="withCalls">False: the functions' names, lines and statement counts only, no call lists (a tree's files
     /// that export nothing: the laundering check never starts there, and interning their calls was most of the work).</param>
-    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, Utf8NameSet? watch, HashSet<string>? used, bool assembly = false, bool withCalls = true)
+    /// <param name="names">Where names are interned: the calling worker's own table; null, the process-wide pool.</param>
+    public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, Utf8NameSet? watch, HashSet<string>? used, bool assembly = false,
+        bool withCalls = true, Utf8NameTable? names = null)
     {
         var functions = new List<SourceFunction>();
         var tokenizer = new CTokenizer(data);
@@ -98,7 +100,7 @@ public static class FunctionExtractor
             {
                 if (ch == '{')
                 {
-                    current = FunctionName(data, declaration, out currentStatic, out currentLine);
+                    current = FunctionName(data, declaration, out currentStatic, out currentLine, names);
                     calls = [];
                     seenCalls.Clear();
                     statements = 0;
@@ -129,7 +131,7 @@ public static class FunctionExtractor
                 else if (ch == ';') statements++;
                 else if (ch == '(' && withCalls && current is not null && previous is { Kind: CTokenKind.Identifier } p && !NotCall(data, p))
                 {
-                    var callee = Name(data, p);
+                    var callee = Name(data, p, names);
                     if (!NotCalls.Contains(callee) && seenCalls.Add(callee))
                     {
                         calls.Add(callee);
@@ -143,7 +145,7 @@ public static class FunctionExtractor
 
     // The name before the last parenthesised parameter list of a file-scope declaration, skipping trailing
     // attribute macros: "static int __init foo(void) __acquires(x)" → foo. Null for struct bodies and initializers.
-    internal static string? FunctionName(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic, out int line)
+    internal static string? FunctionName(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic, out int line, Utf8NameTable? names = null)
     {
         isStatic = false;
         line = 0;
@@ -173,7 +175,7 @@ public static class FunctionExtractor
                 end = open - 2;
                 continue;
             }
-            var name = Name(data, nameToken);
+            var name = Name(data, nameToken, names);
             if (NotFunctionNames.Contains(name))
             {
                 return null;
@@ -240,10 +242,10 @@ public static class FunctionExtractor
         : Directive.None;
 
     // An interned identifier: a tree's call lists name the same few hundred thousand functions again and again.
-    private static string Name(ReadOnlySpan<byte> data, CToken token)
+    private static string Name(ReadOnlySpan<byte> data, CToken token, Utf8NameTable? names)
     {
         var bytes = token.Text(data);
-        return bytes.IndexOf((byte)'\\') >= 0 ? Text(data, token) : Elf.SymbolNames.Get(bytes);
+        return bytes.IndexOf((byte)'\\') >= 0 ? Text(data, token) : names?.Get(bytes) ?? Elf.SymbolNames.Get(bytes);
     }
 
     private static string Text(ReadOnlySpan<byte> data, CToken token)

@@ -47,6 +47,7 @@ public sealed class SourceCallGraph : ICallGraph
         var functions = new IReadOnlyList<SourceFunction>?[sources.Length];
         var used = new HashSet<string>?[sources.Length];
         var done = 0;
+        using var names = new ThreadLocal<Utf8NameTable>(() => new Utf8NameTable());
         Workers.For(sources.Length, jobs, i =>
         {
             try
@@ -58,7 +59,7 @@ public sealed class SourceCallGraph : ICallGraph
                     var uses = new HashSet<string>(StringComparer.Ordinal);
                     var assembly = sources[i].EndsWith(".S", StringComparison.Ordinal);
                     // Calls matter only where a walk starts or goes: the exporting files (their helpers are theirs).
-                    functions[i] = FunctionExtractor.Extract(sources[i], data, watch, uses, assembly, withCalls: exportedIn.ContainsKey(sources[i]));
+                    functions[i] = FunctionExtractor.Extract(sources[i], data, watch, uses, assembly, withCalls: exportedIn.ContainsKey(sources[i]), names: names.Value);
                     if (assembly) functions[i] = []; // no C functions in assembly; only its uses count
                     used[i] = uses;
                 }
