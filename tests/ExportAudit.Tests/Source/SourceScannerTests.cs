@@ -157,6 +157,19 @@ public class SourceScannerTests
     }
 
     [Fact]
+    public void ExportInADefinesName_DoesNotMarkAFile_ButAPastedOrSplitInvocationDoes()
+    {
+        using var dir = new TempDir();
+        // AMD's register headers: EXPORT_ inside #define names followed by values.
+        dir.Write("include/gc_sh_mask.h", "#define SQ_FIFO_SIZES__EXPORT_BUF_VS_RESERVED__SHIFT 0xc\n#define SQ_FIFO_SIZES__EXPORT_BUF_REDUCE_MASK 0x00010000L\n");
+        dir.Write("include/paste.h", "#define GPL_EXPORT(s) EXPORT_SYMBOL##_GPL(s)\n");
+        dir.Write("drivers/p.c", "#include \"paste.h\"\nGPL_EXPORT(pasted);\nEXPORT_SYMBOL\n(split_from_its_parenthesis);\n");
+        var scan = Scan(dir);
+        Assert.Equal(["pasted EXPORT_SYMBOL_GPL  drivers/p.c:2", "split_from_its_parenthesis EXPORT_SYMBOL  drivers/p.c:3"], Exports(scan));
+        Assert.Equal(2, scan.FilesTokenized); // paste.h and p.c, not the register header
+    }
+
+    [Fact]
     public void ExportArguments_KeepInnerParenthesesAndCommas_AndRenamesApply()
     {
         using var dir = new TempDir();

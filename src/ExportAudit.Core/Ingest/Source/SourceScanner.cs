@@ -376,7 +376,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             var export = data[at] == 'E';
             var end = at + (export ? "EXPORT".Length : "MODULE_".Length);
             marked |= export
-                ? end < data.Length && data[end] == '_'
+                ? end < data.Length && data[end] == '_' && MayBeInvoked(data, end)
                 : data[end..].StartsWith("LICENSE"u8) || data[end..].StartsWith("IMPORT_NS"u8);
             result.Add(IdentifierStart(data, at));
         }
@@ -424,6 +424,20 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
         result.RemoveRange(distinct, result.Count - distinct);
         return result;
+    }
+
+    // Whether the identifier that holds position at may be a macro invoked or pasted there: what follows it, past
+    // blanks, is '(', a comment, a backslash-newline or '#' (a body's EXPORT_SYMBOL##_GPL), or the end. AMD's register
+    // headers name EXPORT_ in thousands of #define names followed by a value (56 MB of 6.1's headers were
+    // tokenized for them); such a name exports nothing, and a file with no other mark is not tokenized.
+    private static bool MayBeInvoked(ReadOnlySpan<byte> data, int at)
+    {
+        while (at < data.Length && IsIdentPart(data[at]))
+        {
+            at++;
+        }
+        var next = data[at..].IndexOfAnyExcept(" \t\r\n\f\v"u8);
+        return next < 0 || data[at + next] is (byte)'(' or (byte)'/' or (byte)'\\' or (byte)'#';
     }
 
     // The start of the identifier that holds position at.
