@@ -73,51 +73,64 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             }
         }
 
-        var exports = new List<SourceExport>();
-        var licenses = new List<SourceLicense>();
-        foreach (var scan in scans.Where(s => s is not null))
+        // Each file's invocations expanded on the workers (the wrappers are all known now, and only read), its exports
+        // in line and symbol order: the files are in ordinal path order, so the concatenation is the report's order.
+        var fileExports = new SourceExport[]?[scans.Length];
+        var fileLicenses = new SourceLicense?[scans.Length];
+        Workers.For(scans.Length, options.Jobs, i =>
         {
-            var fileLicenses = new List<string>();
-            var fileNamespaces = new List<string>();
-            var licenseLine = 0;
-            foreach (var invocation in scan!.Invocations)
+            if (scans[i] is { } scan)
             {
-                switch (invocation.Name)
-                {
-                    case "MODULE_LICENSE":
-                        if (invocation.Args is [[var text]] && text.StartsWith('"'))
-                        {
-                            fileLicenses.Add(Unquote(text));
-                            licenseLine = licenseLine == 0 ? invocation.Line : licenseLine;
-                        }
-                        continue;
-                    case "MODULE_IMPORT_NS":
-                        if (invocation.Args is [[var ns]])
-                        {
-                            fileNamespaces.Add(Unquote(ns));
-                            licenseLine = licenseLine == 0 ? invocation.Line : licenseLine;
-                        }
-                        continue;
-                }
-                Expand(scan.File, invocation.Name, invocation.Args, invocation, wrappers, exports, depth: 0);
+                (fileExports[i], fileLicenses[i]) = ExpandFile(scan, wrappers);
             }
-            if (fileLicenses.Count > 0 || fileNamespaces.Count > 0)
-            {
-                licenses.Add(new SourceLicense(scan.File, licenseLine, fileLicenses, fileNamespaces));
-            }
-        }
+        });
         // With a .config, Kbuild says where each file is built: vmlinux or which module.
         var owners = options.Config is { } config ? KbuildOwners.Read(root, config, options.Arch ?? KbuildOwners.ArchOf(config)) : null;
-        var sorted = exports
-            .DistinctBy(e => (e.Symbol, e.Kind, e.Namespace, e.File, e.Line, e.Condition))
+        var sorted = fileExports.Where(e => e is not null).SelectMany(e => e!)
             .Select(e => owners is null ? e : e with { Owner = owners.OwnerOf(e.File) })
-            .OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Symbol, StringComparer.Ordinal)
             .ToArray();
-        return new SourceScan(root, sorted, licenses.OrderBy(l => l.File, StringComparer.Ordinal).ToArray(), files.Length, tokenized)
+        var licenses = fileLicenses.Where(l => l is not null).Select(l => l!).ToArray();
+        return new SourceScan(root, sorted, licenses, files.Length, tokenized)
         {
             Owners = owners,
             Files = relatives,
         };
+    }
+
+    // A file's exports (distinct, in line and then symbol order) and its MODULE_LICENSE and MODULE_IMPORT_NS values.
+    private (SourceExport[] Exports, SourceLicense? License) ExpandFile(FileScan scan, Dictionary<string, List<Define>> wrappers)
+    {
+        var exports = new List<SourceExport>();
+        var fileLicenses = new List<string>();
+        var fileNamespaces = new List<string>();
+        var licenseLine = 0;
+        foreach (var invocation in scan.Invocations)
+        {
+            switch (invocation.Name)
+            {
+                case "MODULE_LICENSE":
+                    if (invocation.Args is [[var text]] && text.StartsWith('"'))
+                    {
+                        fileLicenses.Add(Unquote(text));
+                        licenseLine = licenseLine == 0 ? invocation.Line : licenseLine;
+                    }
+                    continue;
+                case "MODULE_IMPORT_NS":
+                    if (invocation.Args is [[var ns]])
+                    {
+                        fileNamespaces.Add(Unquote(ns));
+                        licenseLine = licenseLine == 0 ? invocation.Line : licenseLine;
+                    }
+                    continue;
+            }
+            Expand(scan.File, invocation.Name, invocation.Args, invocation, wrappers, exports, depth: 0);
+        }
+        var license = fileLicenses.Count > 0 || fileNamespaces.Count > 0 ? new SourceLicense(scan.File, licenseLine, fileLicenses, fileNamespaces) : null;
+        var ordered = exports
+            .DistinctBy(e => (e.Symbol, e.Kind, e.Namespace, e.Line, e.Condition))
+            .OrderBy(e => e.Line).ThenBy(e => e.Symbol, StringComparer.Ordinal)
+            .ToArray();
+        return (ordered, license);
     }
 
     /// <summary>One file on its own (a patch's new version, a fuzz input): its exports and licenses, local wrappers only.</summary>
