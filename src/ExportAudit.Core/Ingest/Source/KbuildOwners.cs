@@ -16,6 +16,7 @@ namespace ExportAudit.Ingest.Source;
 public sealed partial class KbuildOwners
 {
     private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+    private Dictionary<string, KeyValuePair<string, string>[]>? _builtByDirectory;
 
     private string _root = "";
     private readonly Dictionary<string, Dictionary<string, string>> _includedByDirectory = new(StringComparer.Ordinal);
@@ -48,7 +49,13 @@ public sealed partial class KbuildOwners
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         var prefix = dir.Length == 0 ? "" : dir + "/";
-        foreach (var (file, owner) in _owners.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal) && p.Key.IndexOf('/', prefix.Length) < 0).OrderBy(p => p.Key, StringComparer.Ordinal))
+        // The built files by directory, made once: filtering all of them for each directory asked about (every
+        // directory with an export in a header or in a file the .config does not build) was most of the time an
+        // owner took.
+        _builtByDirectory ??= _owners
+            .GroupBy(p => p.Key.LastIndexOf('/') is var slash and >= 0 ? p.Key[..slash] : "", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        foreach (var (file, owner) in _builtByDirectory.GetValueOrDefault(dir) ?? [])
         {
             var path = Path.Combine(_root, file);
             if (!File.Exists(path))
