@@ -11,6 +11,36 @@ namespace ExportAudit.Tests.RealData;
 /// </summary>
 public class KbuildOwnersTests(ITestOutputHelper output)
 {
+    // The #include "NAME" lines of a file as the owner lookup once read them: line by line, leading blanks trimmed.
+    private static List<string> IncludedNamesByLines(string path)
+    {
+        var names = new List<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            var trimmed = line.TrimStart();
+            if (!trimmed.StartsWith("#include \"", StringComparison.Ordinal) && !trimmed.StartsWith("# include \"", StringComparison.Ordinal)) continue;
+            var start = trimmed.IndexOf('"') + 1;
+            var end = trimmed.IndexOf('"', start);
+            if (end > start) names.Add(trimmed[start..end]);
+        }
+        return names;
+    }
+
+    [Fact]
+    public void IncludedNames_FromTheBytes_AreTheLinesOnes_OnEveryCFileOfKernelMmAndSound()
+    {
+        var files = new[] { "kernel", "mm", "sound" }.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Support.RealData.Source61, d), "*.c", SearchOption.AllDirectories)).ToArray();
+        var withIncludes = 0;
+        foreach (var file in files)
+        {
+            var expected = IncludedNamesByLines(file);
+            withIncludes += expected.Count > 0 ? 1 : 0;
+            Assert.Equal(expected, KbuildOwners.IncludedNames(File.ReadAllBytes(file)));
+        }
+        output.WriteLine($"{files.Length} files, {withIncludes} with #include \"...\"");
+        Assert.True(withIncludes > 500, $"only {withIncludes} files include a local file: the comparison proves little");
+    }
+
     [Fact]
     public void Linux61_OwnersOfTheScannedExports_AgreeWithModuleSymvers()
     {

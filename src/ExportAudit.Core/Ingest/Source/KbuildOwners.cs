@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using ExportAudit.Diagnostics;
 using ExportAudit.Ingest.Config;
 using ExportAudit.Model;
 
@@ -62,22 +63,52 @@ public sealed partial class KbuildOwners
             {
                 continue;
             }
-            foreach (var line in File.ReadLines(path))
+            List<string> names;
+            try
             {
-                var trimmed = line.TrimStart();
-                if (!trimmed.StartsWith("#include \"", StringComparison.Ordinal) && !trimmed.StartsWith("# include \"", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                var start = trimmed.IndexOf('"') + 1;
-                var end = trimmed.IndexOf('"', start);
-                if (end > start)
-                {
-                    result.TryAdd(Normalize(prefix + trimmed[start..end]), owner);
-                }
+                using var bytes = FileBytes.Open(path, SourceScanner.MaxFileBytes);
+                names = IncludedNames(bytes.Span);
+            }
+            catch (InputException)
+            {
+                continue; // larger than any source file: the scan reports it
+            }
+            foreach (var name in names)
+            {
+                result.TryAdd(Normalize(prefix + name), owner);
             }
         }
         return result;
+    }
+
+    /// <summary>The names of a file's <c>#include "NAME"</c> lines (also <c># include "NAME"</c>; blanks may lead the line),
+    /// found by searching the bytes: reading the 3,000 built files these lookups open in 6.1 as lines of text was most
+    /// of their time and garbage.</summary>
+    internal static List<string> IncludedNames(ReadOnlySpan<byte> data)
+    {
+        var names = new List<string>();
+        for (var at = data.IndexOf("include \""u8); at >= 0;)
+        {
+            var hash = at - 1;
+            if (hash >= 1 && data[hash] == ' ' && data[hash - 1] == '#') hash--;
+            var lineStart = hash;
+            while (lineStart > 0 && data[lineStart - 1] is (byte)' ' or (byte)'\t' or (byte)'\f' or (byte)'\v')
+            {
+                lineStart--;
+            }
+            var quote = at + "include \"".Length;
+            if (hash >= 0 && data[hash] == '#' && (lineStart == 0 || data[lineStart - 1] is (byte)'\n' or (byte)'\r'))
+            {
+                var end = data[quote..].IndexOfAny((byte)'"', (byte)'\n', (byte)'\r');
+                if (end > 0 && data[quote + end] == '"')
+                {
+                    names.Add(System.Text.Encoding.UTF8.GetString(data.Slice(quote, end)));
+                }
+            }
+            var next = data[quote..].IndexOf("include \""u8);
+            at = next < 0 ? -1 : quote + next;
+        }
+        return names;
     }
 
     public int Count => _owners.Count;
