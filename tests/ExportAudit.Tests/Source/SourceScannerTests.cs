@@ -170,6 +170,17 @@ public class SourceScannerTests
     }
 
     [Fact]
+    public void IdentifierClasses_AreCsLettersDigitsUnderscoreAndDollar()
+    {
+        for (var c = 0; c < 256; c++)
+        {
+            var start = c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or '_' or '$';
+            Assert.Equal(start, CTokenizer.IsIdentStart((byte)c));
+            Assert.Equal(start || c is >= '0' and <= '9', CTokenizer.IsIdentPart((byte)c));
+        }
+    }
+
+    [Fact]
     public void ExportArguments_KeepInnerParenthesesAndCommas_AndRenamesApply()
     {
         using var dir = new TempDir();

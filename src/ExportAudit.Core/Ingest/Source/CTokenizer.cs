@@ -49,7 +49,10 @@ public ref struct CTokenizer
     {
         while (true)
         {
-            SkipContinuations();
+            if (_pos < _s.Length && _s[_pos] == '\\') // the call only where one can start: this is every token's first step
+            {
+                SkipContinuations();
+            }
             if (_pos >= _s.Length)
             {
                 if (_inDirective)
@@ -318,7 +321,22 @@ public ref struct CTokenizer
     private static readonly System.Buffers.SearchValues<byte> IdentChars =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"u8);
 
-    internal static bool IsIdentStart(byte c) => c is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or (byte)'_' or (byte)'$';
+    // Each byte's classes (1: starts an identifier, 2: continues one), one table load instead of a chain of range
+    // tests. With the inline continuation check in Next: tokenizing all of linux-source-6.1 in memory, one thread,
+    // 4 alternating rounds, 2.98-3.87 s against 3.64-4.80 s, the same tokens. (Plain loops for identifier and blank runs
+    // instead of IndexOfAnyExcept measured slower: 4.6 against 3.4 s.)
+    private static ReadOnlySpan<byte> Classes => [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, // $ 0-9
+        0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 3, // A-Z _
+        0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0, // a-z
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
-    internal static bool IsIdentPart(byte c) => IsIdentStart(c) || c is >= (byte)'0' and <= (byte)'9';
+    internal static bool IsIdentStart(byte c) => (Classes[c] & 1) != 0;
+
+    internal static bool IsIdentPart(byte c) => (Classes[c] & 2) != 0;
 }
