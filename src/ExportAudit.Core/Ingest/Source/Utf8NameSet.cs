@@ -32,7 +32,8 @@ public sealed class Utf8NameSet
     public int Count { get; }
 
     /// <summary>Most identifiers of a function body are locals, fields and keywords: a bit for the name's length and
-    /// first, second and last bytes turns nearly all of them away before the name is hashed whole.</summary>
+    /// first, second and last bytes turns most of them away before the name is hashed whole (the call graph of
+    /// linux-source-6.1, one thread, alternating runs: 6.1-6.8 s against 6.9-8.5 s without it).</summary>
     public bool TryGetValue(ReadOnlySpan<byte> name, out string value)
     {
         if (name.Length == 0)
@@ -88,9 +89,10 @@ public sealed class Utf8NameSet
 }
 
 /// <summary>
-/// One string per distinct ASCII name, looked up by its bytes: a worker's own table, without locks. The call graph of
-/// a tree interns every function's name (linux-source-6.1: 640,000 distinct); through the process-wide pool shared by
-/// both workers, a profile had 2.9 s of CPU in threads waiting for its locks while it grew.
+/// One string per distinct ASCII name, looked up by its bytes: a worker's own table, without locks, gone with the work
+/// it served. The call graph of a tree interns every function's name (linux-source-6.1: 640,000 distinct), which the
+/// process-wide pool would keep for the process's life and grow under both workers (in-process, the graph took
+/// 4.4-4.9 s with these tables, 4.6-4.7 s with the pool pre-sized for them, ~5.9 s with the pool as it was).
 /// </summary>
 public sealed class Utf8NameTable
 {
