@@ -136,6 +136,8 @@ public class PatchReaderTests
     [Theory]
     [InlineData("@@ -x,1 +1,1 @@\n-a\n+b\n", "malformed hunk header")]
     [InlineData("@@ -99999999999,1 +1,1 @@\n-a\n+b\n", "malformed hunk header")]
+    [InlineData("@@ -1,1 +\u07C0,1 @@\n-a\n+b\n", "malformed hunk header")] // a Unicode digit (NKo zero), found by fuzzing
+    [InlineData("@@ -\u0661,1 +1,1 @@\n-a\n+b\n", "malformed hunk header")] // Arabic-Indic one
     public void BadHunkHeaders_AreErrorsWithTheLine(string hunk, string message)
     {
         var (_, errors) = Read("--- a/x.c\n+++ b/x.c\n" + hunk);

@@ -217,12 +217,14 @@ public static partial class PatchReader
 
     private static string Clip(string text) => text.Length > 80 ? text[..80] + "..." : text;
 
-    [GeneratedRegex(@"^@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@")]
+    // [0-9], not \d: .NET's \d takes any Unicode digit ('߀', U+07C0, found by fuzzing), which int.Parse then refuses;
+    // patch(1) reads ASCII digits only.
+    [GeneratedRegex(@"^@@ -([0-9]{1,9})(?:,([0-9]{1,9}))? \+([0-9]{1,9})(?:,([0-9]{1,9}))? @@")]
     private static partial Regex HunkHeader();
 
     [GeneratedRegex(@"^(?:""?a/)(.+?)""? (?:""?b/)(.+?)""?$")]
     private static partial Regex GitDiffPaths();
 
-    [GeneratedRegex(@"\[[^\]]*?(?<!\d)(\d{1,9})/\d+\]")]
+    [GeneratedRegex(@"\[[^\]]*?(?<![0-9])([0-9]{1,9})/[0-9]+\]")]
     private static partial Regex SeriesNumber();
 }
