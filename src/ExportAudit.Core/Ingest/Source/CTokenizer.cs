@@ -318,8 +318,6 @@ public ref struct CTokenizer
 
     private static readonly System.Buffers.SearchValues<byte> SkimStops = System.Buffers.SearchValues.Create("/\"'#"u8);
     private static readonly System.Buffers.SearchValues<byte> Blanks = System.Buffers.SearchValues.Create(" \t\r\f\v"u8);
-    private static readonly System.Buffers.SearchValues<byte> IdentChars =
-        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"u8);
 
     // Each byte's classes (1: starts an identifier, 2: continues one), one table load instead of a chain of range
     // tests. With the inline continuation check in Next: tokenizing all of linux-source-6.1 in memory, one thread,
@@ -335,6 +333,10 @@ public ref struct CTokenizer
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
+
+    // The same set for the vector search over identifier runs, made from the table so the two cannot differ.
+    private static readonly System.Buffers.SearchValues<byte> IdentChars =
+        System.Buffers.SearchValues.Create(Enumerable.Range(0, 256).Where(c => (Classes[c] & 2) != 0).Select(c => (byte)c).ToArray());
 
     internal static bool IsIdentStart(byte c) => (Classes[c] & 1) != 0;
 
