@@ -32,12 +32,17 @@ public ref struct CTokenizer
     private bool _atLineStart;
     private bool _inDirective;
 
-    public CTokenizer(ReadOnlySpan<byte> source)
+    public CTokenizer(ReadOnlySpan<byte> source) : this(source, atLineStart: true)
+    {
+    }
+
+    /// <param name="atLineStart">False: the bytes start after a token of the same line (a '#' first is then not a directive).</param>
+    public CTokenizer(ReadOnlySpan<byte> source, bool atLineStart)
     {
         _s = source;
         _pos = 0;
         _line = 1;
-        _atLineStart = true;
+        _atLineStart = atLineStart;
         _inDirective = false;
         Problem = null;
     }

@@ -28,7 +28,8 @@ public static class FunctionExtractor
         "container_of", "min", "max", "min_t", "max_t", "clamp", "unreachable",
     };
 
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NotCallsLookup = NotCalls.GetAlternateLookup<ReadOnlySpan<char>>();
+    // Matched on a token's bytes; its bit filter turns most names away unhashed.
+    private static readonly Utf8NameSet NotCallBytes = new(NotCalls);
 
     private static readonly HashSet<string> NotFunctionNames = new(StringComparer.Ordinal)
     {
@@ -43,8 +44,9 @@ public static class FunctionExtractor
     /// <param name="withCalls">False: the functions' names, lines and statement counts only, no call lists (a tree's files
     /// that export nothing: the laundering check never starts there, and interning their calls was most of the work).</param>
     /// <param name="names">Where names are interned: the calling worker's own table; null, the process-wide pool.</param>
+    /// <param name="usedHashes">Every use, whatever the name, by <see cref="NameHashSet.Hash(ReadOnlySpan{byte})"/> (as <see cref="UseSweep"/> gives them).</param>
     public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, Utf8NameSet? watch, HashSet<string>? used, bool assembly = false,
-        bool withCalls = true, Utf8NameTable? names = null)
+        bool withCalls = true, Utf8NameTable? names = null, NameHashSet? usedHashes = null)
     {
         var functions = new List<SourceFunction>();
         var tokenizer = new CTokenizer(data);
@@ -59,7 +61,8 @@ public static class FunctionExtractor
         var currentLine = 0;
         var currentStatic = false;
         var calls = new List<string>();
-        var seenCalls = new HashSet<string>(StringComparer.Ordinal);
+        // A worker's table gives one string a name: the calls already listed are told apart by reference.
+        var seenCalls = names is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(ReferenceEqualityComparer.Instance);
         var statements = 0;
         CToken? previous = null;
 
@@ -86,14 +89,14 @@ public static class FunctionExtractor
             if (inDirective)
             {
                 if (directiveTokens++ == 0) directive = KindOf(token.Text(data));
-                else if (directiveTokens > 2 && directive == Directive.Define && token.Kind == CTokenKind.Identifier) Watch(data, token, watch, used);
+                else if (directiveTokens > 2 && directive == Directive.Define && token.Kind == CTokenKind.Identifier) Watch(data, token, watch, used, usedHashes);
                 continue;
             }
             var isPunct = token.Kind == CTokenKind.Punct;
             var ch = isPunct ? data[token.Start] : (byte)0;
             if ((depth > 0 || assembly) && token.Kind == CTokenKind.Identifier)
             {
-                Watch(data, token, watch, used);
+                Watch(data, token, watch, used, usedHashes);
             }
 
             if (depth == 0)
@@ -132,7 +135,7 @@ public static class FunctionExtractor
                 else if (ch == '(' && withCalls && current is not null && previous is { Kind: CTokenKind.Identifier } p && !NotCall(data, p))
                 {
                     var callee = Name(data, p, names);
-                    if (!NotCalls.Contains(callee) && seenCalls.Add(callee))
+                    if (seenCalls.Add(callee) && !(callee.Length != p.Length && NotCalls.Contains(callee))) // joined across a continuation: looked up again
                     {
                         calls.Add(callee);
                     }
@@ -215,20 +218,17 @@ public static class FunctionExtractor
     }
 
     // NotCalls, matched on the bytes before any string is made.
-    private static bool NotCall(ReadOnlySpan<byte> data, CToken token)
-    {
-        var bytes = token.Text(data);
-        if (bytes.Length > 32) return false;
-        Span<char> chars = stackalloc char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++) chars[i] = (char)bytes[i];
-        return NotCallsLookup.Contains(chars);
-    }
+    private static bool NotCall(ReadOnlySpan<byte> data, CToken token) => NotCallBytes.TryGetValue(token.Text(data), out _);
 
-    private static void Watch(ReadOnlySpan<byte> data, CToken token, Utf8NameSet? watch, HashSet<string>? used)
+    private static void Watch(ReadOnlySpan<byte> data, CToken token, Utf8NameSet? watch, HashSet<string>? used, NameHashSet? usedHashes)
     {
         if (watch is not null && watch.TryGetValue(token.Text(data), out var name))
         {
             used!.Add(name);
+        }
+        if (usedHashes is not null && token.Text(data) is var bytes && bytes.IndexOf((byte)'\\') < 0) // split by a continuation: no name matches its bytes
+        {
+            usedHashes.Add(bytes);
         }
     }
 
@@ -245,7 +245,9 @@ public static class FunctionExtractor
     private static string Name(ReadOnlySpan<byte> data, CToken token, Utf8NameTable? names)
     {
         var bytes = token.Text(data);
-        return bytes.IndexOf((byte)'\\') >= 0 ? Text(data, token) : names?.Get(bytes) ?? Elf.SymbolNames.Get(bytes);
+        if (bytes.IndexOf((byte)'\\') < 0) return names?.Get(bytes) ?? Elf.SymbolNames.Get(bytes);
+        var joined = Text(data, token);
+        return names?.Get(Encoding.ASCII.GetBytes(joined)) ?? joined;
     }
 
     private static string Text(ReadOnlySpan<byte> data, CToken token)

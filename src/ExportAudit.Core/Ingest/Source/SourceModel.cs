@@ -25,6 +25,17 @@ public sealed record SourceScanOptions
     public Action<int, int>? Progress { get; init; }
 }
 
+/// <summary>Something that wants each file's bytes during a scan (<see cref="SourceScanner.Scan(string, ISourceFileVisitor?)"/>), from the scan's workers.</summary>
+public interface ISourceFileVisitor
+{
+    /// <summary>The files, relative to the root, before any is read; Visit's index is into this list.</summary>
+    void Begin(IReadOnlyList<string> files);
+
+    /// <summary>A file's bytes (not binary, not too large); called from several threads at once, each file once.</summary>
+    /// <param name="mayExport">False when the file surely exports nothing (it invokes no export macro nor wrapper).</param>
+    void Visit(int index, ReadOnlySpan<byte> data, bool mayExport);
+}
+
 public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports, IReadOnlyList<SourceLicense> Licenses, int FilesRead, int FilesTokenized)
 {
     /// <summary>Every .c, .h and .S file the scan looked at, relative to the root, in ordinal order.</summary>

@@ -27,7 +27,10 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     private sealed record FileScan(string File, List<Invocation> Invocations, List<Define> Defines);
 
-    public SourceScan Scan(string root)
+    public SourceScan Scan(string root) => Scan(root, null);
+
+    /// <param name="visitor">Shown every file's bytes while they are read (the call graph's sweep): each file is then still read once.</param>
+    public SourceScan Scan(string root, ISourceFileVisitor? visitor)
     {
         root = root.TrimEnd('/');
         var all = TreeWalk.Files(root, p => IsSource(p) || IsMakefile(p), options.Jobs);
@@ -36,6 +39,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         var files = sources.Select(f => f.Path).ToArray();
         var relatives = sources.Select(f => f.Relative).ToArray();
         var makefileNamespaces = ReadMakefileNamespaces(root, all.Where(IsMakefile).ToArray(), options.Jobs);
+        visitor?.Begin(relatives);
         var scans = new FileScan?[files.Length];
         var tokenized = 0;
         var done = 0;
@@ -52,7 +56,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 {
                     return;
                 }
-                scans[i] = ScanFile(files[i], relatives[i], makefileNamespaces, names, ref tokenized);
+                scans[i] = ScanFile(i, files[i], relatives[i], makefileNamespaces, names, visitor, ref tokenized);
                 options.Progress?.Invoke(Interlocked.Increment(ref done), files.Length);
             });
             // Wrappers: #defines whose body makes an export, from anywhere in the tree.
@@ -317,7 +321,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
     }
 
-    private FileScan? ScanFile(string path, string relative, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, ref int tokenized)
+    private FileScan? ScanFile(int index, string path, string relative, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted,
+        ISourceFileVisitor? visitor, ref int tokenized)
     {
         try
         {
@@ -332,10 +337,14 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             // A file is tokenized only when it names EXPORT_*, MODULE_LICENSE or MODULE_IMPORT_NS (a quarter of a tree).
             if (Candidates(data, wanted) is not { } candidates)
             {
+                visitor?.Visit(index, data, mayExport: false);
                 return null;
             }
             Interlocked.Increment(ref tokenized);
-            return Tokenize(relative, data, makefileNamespaces, wanted, candidates);
+            var scan = Tokenize(relative, data, makefileNamespaces, wanted, candidates);
+            // Its exports are known once every wrapper is: any invocation but the two module macros may make one.
+            visitor?.Visit(index, data, mayExport: scan.Invocations.Exists(i => i.Name is not ("MODULE_LICENSE" or "MODULE_IMPORT_NS")));
+            return scan;
         }
         catch (InputException e)
         {
