@@ -29,12 +29,26 @@ public static class FuzzTargets
 
     private static readonly string ModuleSourceFile = Path.Combine(Directory.CreateTempSubdirectory("exportaudit-fuzz-").FullName, "fuzz.c");
 
-    // The scanner and the function extractor (the call graph) over one file; then the same file as a module given as
-    // source (declarations, uses, #if), resolved against a made-up export table.
+    // The scanner and the function extractor (the call graph) over one file, and the call graph's sweep, which must
+    // find what the extractor finds (a disagreement is a crash); then the same file as a module given as source
+    // (declarations, uses, #if), resolved against a made-up export table.
     private static void CSource(byte[] bytes)
     {
         new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes);
         ExportAudit.Ingest.Source.FunctionExtractor.Extract("fuzz.c", bytes);
+        foreach (var assembly in new[] { false, true })
+        {
+            var extracted = new ExportAudit.Ingest.Source.NameHashSet();
+            var functions = ExportAudit.Ingest.Source.FunctionExtractor.Extract("fuzz.c", bytes, null, null, assembly, withCalls: false, usedHashes: extracted);
+            var swept = new ExportAudit.Ingest.Source.NameHashSet();
+            var globals = assembly ? null : new List<string>();
+            ExportAudit.Ingest.Source.UseSweep.Run(bytes, assembly, swept, globals);
+            if (!extracted.ToArray().ToHashSet().SetEquals(swept.ToArray())
+                || !assembly && !functions.Where(f => !f.IsStatic).Select(f => f.Name).SequenceEqual(globals!))
+            {
+                throw new InvalidOperationException($"the call graph's sweep and the extractor disagree (assembly: {assembly})");
+            }
+        }
         File.WriteAllBytes(ModuleSourceFile, bytes);
         var errors = new InputErrors();
         foreach (var module in ExportAudit.Ingest.Source.ModuleSourceReader.Read(ModuleSourceFile, null, errors))
