@@ -100,6 +100,10 @@ public class UseSweepTests
             struct s { int x; } var = { 1 };
             int *table[] = { &a, &b };
             static int __maybe_unused quiet(void) { return loud(); }
+            int commented(void) // done!
+            { return after_comment(); }
+            int block_commented(void) /* done; */ { return after_block(); }
+            static const struct ops table = /* ops */ { .f = in_table };
             """);
     }
 
@@ -159,7 +163,7 @@ public class UseSweepTests
     public void RandomCLikeText_TheSameAsTheExtractor()
     {
         string[] pieces = ["{", "}", ";", "(", ")", "=", "#if X\n", "#else\n", "#endif\n", "#define M(a) m_body(a)\n", "static ", "int ", "foo", "bar_baz",
-            "__attr", "CAPS", "1.5e+3", "0x1f", ".7", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "/* } */", "// x\n", "\\\n", "\n", " ", "\t", "struct ", "$d", "\r\n", "/", "*", "#", "\\"];
+            "__attr", "CAPS", "1.5e+3", "0x1f", ".7", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "/* } */", "// x\n", "// y!\n", "\\\n", "\n", " ", "\t", "struct ", "$d", "\r\n", "/", "*", "#", "\\"];
         var random = new Random(20261201);
         for (var round = 0; round < 3000; round++)
         {
