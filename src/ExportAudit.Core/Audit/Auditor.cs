@@ -84,11 +84,10 @@ public static class Auditor
     public static AuditResult LaunderTree(string root, int depth, ExportAudit.Ingest.Source.SourceScanOptions options, AuditRequest request)
     {
         var errors = new InputErrors();
-        // The call graph's sweep runs on each file's bytes as the scan reads them: the tree is read once, and again only
-        // for the files that export.
+        // The call graph is taken from each file's bytes as the scan reads them: the tree is read once.
         using var sweep = new ExportAudit.Ingest.Source.SourceCallGraph.Sweeper();
         var scan = new ExportAudit.Ingest.Source.SourceScanner(errors, options).Scan(root.TrimEnd('/'), sweep);
-        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, errors);
+        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs);
         // Owned by the module Kbuild builds it into, else by its file.
         var table = ModpostChecks.Table([(scan.KernelExports(e => e.Owner ?? e.File), scan.Root)], []);
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth).ToList();

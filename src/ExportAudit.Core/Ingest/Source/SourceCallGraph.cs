@@ -1,4 +1,3 @@
-using ExportAudit.Diagnostics;
 using ExportAudit.Model;
 
 namespace ExportAudit.Ingest.Source;
@@ -35,9 +34,10 @@ public sealed class SourceCallGraph : ICallGraph
         _global.Contains(callee) && !(caller.Definition is { } site && _byFile.TryGetValue(site.File, out var local) && local.ContainsKey(callee));
 
     /// <summary>
-    /// Sweeps each file of a scan as the scan reads it (<see cref="UseSweep"/>): the identifiers it uses, by hash, and
-    /// the non-static functions a .c file defines. Hand it to <see cref="SourceScanner.Scan(string, ISourceFileVisitor?)"/>,
-    /// then to <see cref="Build"/>.
+    /// What the graph needs from each file, taken as the scan reads it: from a file that may export, its functions
+    /// and calls (<see cref="FunctionExtractor"/>); from every other one, a sweep (<see cref="UseSweep"/>); from both,
+    /// the identifiers it uses, by hash, and the non-static functions of a .c file. Hand it to
+    /// <see cref="SourceScanner.Scan(string, ISourceFileVisitor?)"/>, then to <see cref="Build"/>.
     /// </summary>
     public sealed class Sweeper : ISourceFileVisitor, IDisposable
     {
@@ -92,39 +92,18 @@ public sealed class SourceCallGraph : ICallGraph
     }
 
     /// <summary>
-    /// The graph from a scan and its sweep: the functions and calls of the files that export (extracted during the
-    /// scan; an exporting file the scan did not expect to export is read again), where the laundering walks start and
-    /// go; and from every file, which exports it uses and which non-static functions it defines.
+    /// The graph from a scan and its sweep: the functions and calls of the files that export, where the laundering
+    /// walks start and go; and from every file, which exports it uses and which non-static functions it defines.
     /// </summary>
-    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, InputErrors errors)
+    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs)
     {
         var exportNames = scan.Exports.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
         var exportedIn = scan.Exports.GroupBy(e => e.File).ToDictionary(g => g.Key, g => g.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         var files = sweep.Files;
+        // Every file that exports was extracted during the scan (its exports come from the invocations that made
+        // the scan expect them), but an assembly one, which has no C functions.
         var exporting = Enumerable.Range(0, files.Count).Where(i => exportedIn.ContainsKey(files[i]) && sweep.Uses[i] is not null).ToArray();
-        var functions = new IReadOnlyList<SourceFunction>[exporting.Length];
-        using var names = new ThreadLocal<Utf8NameTable>(() => new Utf8NameTable());
-        Workers.For(exporting.Length, jobs, k =>
-        {
-            var file = files[exporting[k]];
-            if (sweep.Functions[exporting[k]] is { } extracted)
-            {
-                functions[k] = extracted;
-                return;
-            }
-            try
-            {
-                using var bytes = FileBytes.Open(Path.Combine(scan.Root, file), SourceScanner.MaxFileBytes);
-                // No C functions in assembly: only its uses count, and the sweep has them.
-                functions[k] = file.EndsWith(".S", StringComparison.Ordinal) ? [] : FunctionExtractor.Extract(file, bytes.Span, null, null, names: names.Value);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InputException)
-            {
-                errors.Error(file, null, e.Message); // read a moment ago by the scan: changed since
-                functions[k] = [];
-            }
-        });
-
+        var functions = exporting.Select(i => sweep.Functions[i] ?? []).ToArray();
         var byFile = new Dictionary<string, Dictionary<string, FunctionInfo>>(StringComparer.Ordinal);
         var all = new List<FunctionInfo>();
         for (var k = 0; k < exporting.Length; k++)
