@@ -36,6 +36,8 @@ public static class FunctionExtractor
         "if", "for", "while", "switch", "sizeof", "typeof", "__attribute__", "__attribute", "asm", "__asm__", "defined", "return",
     };
 
+    private static readonly Utf8NameSet NotFunctionNameBytes = new(NotFunctionNames);
+
     public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data) => Extract(file, data, null, null);
 
     /// <param name="watch">Names whose uses are collected into <paramref name="used"/>: inside braces (calls, function
@@ -150,8 +152,16 @@ public static class FunctionExtractor
     // attribute macros: "static int __init foo(void) __acquires(x)" → foo. Null for struct bodies and initializers.
     internal static string? FunctionName(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic, out int line, Utf8NameTable? names = null)
     {
+        var at = FunctionNameToken(data, declaration, out isStatic);
+        line = at < 0 ? 0 : declaration[at].Line;
+        return at < 0 ? null : Name(data, declaration[at], names);
+    }
+
+    // Where FunctionName's name is in the declaration (-1: not a function), before any string is made for it: the
+    // call graph's sweep wants the names of non-static functions only.
+    internal static int FunctionNameToken(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic)
+    {
         isStatic = false;
-        line = 0;
         var end = declaration.Count - 1;
         while (end >= 0)
         {
@@ -163,12 +173,12 @@ public static class FunctionExtractor
                     end--;
                     continue;
                 }
-                return null;
+                return -1;
             }
             var open = MatchingOpen(data, declaration, end);
             if (open <= 0 || declaration[open - 1].Kind != CTokenKind.Identifier)
             {
-                return null;
+                return -1;
             }
             var nameToken = declaration[open - 1];
             var nameBytes = nameToken.Text(data);
@@ -178,21 +188,19 @@ public static class FunctionExtractor
                 end = open - 2;
                 continue;
             }
-            var name = Name(data, nameToken, names);
-            if (NotFunctionNames.Contains(name))
+            if (nameBytes.IndexOf((byte)'\\') < 0 ? NotFunctionNameBytes.TryGetValue(nameBytes, out _) : NotFunctionNames.Contains(Text(data, nameToken)))
             {
-                return null;
+                return -1;
             }
             for (var k = 0; k < open - 1; k++)
             {
                 var t = declaration[k];
-                if (Is(data, t, "="u8) || Is(data, t, "struct"u8) && k == open - 2) return null; // an initializer, not a definition
+                if (Is(data, t, "="u8) || Is(data, t, "struct"u8) && k == open - 2) return -1; // an initializer, not a definition
                 if (Is(data, t, "static"u8)) isStatic = true;
             }
-            line = nameToken.Line;
-            return name;
+            return open - 1;
         }
-        return null;
+        return -1;
     }
 
     private static bool Is(ReadOnlySpan<byte> data, CToken token, ReadOnlySpan<byte> text) => token.Text(data).SequenceEqual(text);
@@ -242,7 +250,7 @@ public static class FunctionExtractor
         : Directive.None;
 
     // An interned identifier: a tree's call lists name the same few hundred thousand functions again and again.
-    private static string Name(ReadOnlySpan<byte> data, CToken token, Utf8NameTable? names)
+    internal static string Name(ReadOnlySpan<byte> data, CToken token, Utf8NameTable? names)
     {
         var bytes = token.Text(data);
         if (bytes.IndexOf((byte)'\\') < 0) return names?.Get(bytes) ?? Elf.SymbolNames.Get(bytes);

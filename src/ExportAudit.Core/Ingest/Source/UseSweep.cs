@@ -51,7 +51,6 @@ public static class UseSweep
         private int _commentEnd;          // the last block comment's end and whether it began at a line's start
         private bool _commentAtLineStart;
         private string? _current;
-        private bool _currentStatic;
 
         public Sweep(ReadOnlySpan<byte> data, bool assembly, NameHashSet uses, List<string>? globals, Utf8NameTable? names)
         {
@@ -191,7 +190,7 @@ public static class UseSweep
             {
                 if (c == '{')
                 {
-                    _current = _segments is null || !MayBeFunction(at) ? null : FunctionName(at, out _currentStatic);
+                    _current = _segments is null || !MayBeFunction(at) ? null : GlobalFunctionName(at);
                     _segments?.Clear();
                     _depth = 1;
                 }
@@ -207,7 +206,7 @@ public static class UseSweep
             }
             else if (c == '}' && --_depth == 0)
             {
-                if (_current is not null && !_currentStatic) _globals!.Add(_current);
+                if (_current is not null) _globals!.Add(_current);
                 _current = null;
                 _segmentOpen = at + 1;
             }
@@ -293,7 +292,7 @@ public static class UseSweep
             else if (_depth == 0) _segmentOpen = after;
         }
 
-        // False where FunctionName is sure to be null: the declaration's last token is not ')' nor an identifier. Known
+        // False where the extractor's FunctionName is sure to be null: the declaration's last token is not ')' nor an identifier. Known
         // from the last byte before the brace when the declaration is one short span (so under the 512-token cap)
         // with no directive and no comment (whose text could end in anything); initializers ("= {") are most of these.
         private readonly bool MayBeFunction(int brace)
@@ -307,7 +306,8 @@ public static class UseSweep
         }
 
         // The extractor's declaration: the file-scope tokens since the last ';', '{' or '}', directives left out, at most 512.
-        private string? FunctionName(int brace, out bool isStatic)
+        // The name of the non-static function this brace opens, or null (a static one's name is not made).
+        private string? GlobalFunctionName(int brace)
         {
             var tokens = t_tokens ??= [];
             tokens.Clear();
@@ -316,7 +316,8 @@ public static class UseSweep
                 Tokens(start, end, tokens);
             }
             Tokens(_segmentOpen, brace, tokens);
-            return FunctionExtractor.FunctionName(_s, tokens, out isStatic, out _, _names);
+            var at = FunctionExtractor.FunctionNameToken(_s, tokens, out var isStatic);
+            return at < 0 || isStatic ? null : FunctionExtractor.Name(_s, tokens[at], _names);
         }
 
         // A span starts after a ';', brace or directive line: at a line's start only after the directive (or at 0).
