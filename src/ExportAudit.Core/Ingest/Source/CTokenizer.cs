@@ -340,7 +340,7 @@ public ref struct CTokenizer
     ];
 
     // The same set for the vector search over identifier runs, made from the table so the two cannot differ.
-    private static readonly System.Buffers.SearchValues<byte> IdentChars =
+    internal static readonly System.Buffers.SearchValues<byte> IdentChars =
         System.Buffers.SearchValues.Create(Enumerable.Range(0, 256).Where(c => (Classes[c] & 2) != 0).Select(c => (byte)c).ToArray());
 
     internal static bool IsIdentStart(byte c) => (Classes[c] & 1) != 0;

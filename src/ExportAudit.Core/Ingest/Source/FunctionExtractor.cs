@@ -240,9 +240,10 @@ public static class FunctionExtractor
         }
     }
 
-    private enum Directive : byte { None, If, Else, Endif, Define }
+    // The directives that move the brace depth or hold uses; the call graph's sweep reads them the same way.
+    internal enum Directive : byte { None, If, Else, Endif, Define }
 
-    private static Directive KindOf(ReadOnlySpan<byte> keyword) =>
+    internal static Directive KindOf(ReadOnlySpan<byte> keyword) =>
         keyword.SequenceEqual("if"u8) || keyword.SequenceEqual("ifdef"u8) || keyword.SequenceEqual("ifndef"u8) ? Directive.If
         : keyword.SequenceEqual("else"u8) || keyword.SequenceEqual("elif"u8) || keyword.SequenceEqual("elifdef"u8) || keyword.SequenceEqual("elifndef"u8) ? Directive.Else
         : keyword.SequenceEqual("endif"u8) ? Directive.Endif

@@ -42,7 +42,7 @@ public static class UseSweep
         private int _depth;
         private bool _inDirective;
         private bool _defineBody;
-        private Directive _directive;
+        private FunctionExtractor.Directive _directive;
         private BranchDepth? _branches;
         // File scope of a .c file: the spans of code since the last ';', '{' or '}' there (several when an #else
         // took the depth back to 0), tokenized at the next '{' for the function's name.
@@ -239,12 +239,12 @@ public static class UseSweep
         private int StartDirective(int pos)
         {
             _inDirective = true;
-            _directive = Directive.None;
+            _directive = FunctionExtractor.Directive.None;
             _defineBody = false;
             pos = NextToken(pos, out var start);
             if (start < 0) return pos;
-            _directive = CTokenizer.IsIdentStart(_s[start]) ? KindOf(_s[start..pos]) : Directive.None;
-            if (_directive != Directive.Define) return pos;
+            _directive = CTokenizer.IsIdentStart(_s[start]) ? FunctionExtractor.KindOf(_s[start..pos]) : FunctionExtractor.Directive.None;
+            if (_directive != FunctionExtractor.Directive.Define) return pos;
             pos = NextToken(pos, out start);
             _defineBody = start >= 0;
             return pos;
@@ -283,9 +283,9 @@ public static class UseSweep
             var before = _depth;
             switch (_directive)
             {
-                case Directive.If: (_branches ??= new BranchDepth()).If(_depth); break;
-                case Directive.Else: (_branches ??= new BranchDepth()).Else(ref _depth); break;
-                case Directive.Endif: (_branches ??= new BranchDepth()).Endif(ref _depth); break;
+                case FunctionExtractor.Directive.If: (_branches ??= new BranchDepth()).If(_depth); break;
+                case FunctionExtractor.Directive.Else: (_branches ??= new BranchDepth()).Else(ref _depth); break;
+                case FunctionExtractor.Directive.Endif: (_branches ??= new BranchDepth()).Endif(ref _depth); break;
             }
             if (_segments is null || before == _depth) return;
             if (before == 0) _segments.Add((_segmentOpen, after)); // file scope left: its tokens so far still count
@@ -390,7 +390,7 @@ public static class UseSweep
         pos++;
         while (true)
         {
-            var run = s[pos..].IndexOfAnyExcept(IdentChars);
+            var run = s[pos..].IndexOfAnyExcept(CTokenizer.IdentChars);
             pos = run < 0 ? s.Length : pos + run;
             if (pos < s.Length && s[pos] == '\\' && IsContinuation(s, pos))
             {
@@ -401,15 +401,6 @@ public static class UseSweep
             return pos;
         }
     }
-
-    private enum Directive : byte { None, If, Else, Endif, Define }
-
-    private static Directive KindOf(ReadOnlySpan<byte> keyword) =>
-        keyword.SequenceEqual("if"u8) || keyword.SequenceEqual("ifdef"u8) || keyword.SequenceEqual("ifndef"u8) ? Directive.If
-        : keyword.SequenceEqual("else"u8) || keyword.SequenceEqual("elif"u8) || keyword.SequenceEqual("elifdef"u8) || keyword.SequenceEqual("elifndef"u8) ? Directive.Else
-        : keyword.SequenceEqual("endif"u8) ? Directive.Endif
-        : keyword.SequenceEqual("define"u8) ? Directive.Define
-        : Directive.None;
 
     private static bool IsContinuation(ReadOnlySpan<byte> s, int at) =>
         at + 1 < s.Length && (s[at + 1] == '\n' || s[at + 1] == '\r' && at + 2 < s.Length && s[at + 2] == '\n');
@@ -467,9 +458,6 @@ public static class UseSweep
         }
         return pos;
     }
-
-    private static readonly System.Buffers.SearchValues<byte> IdentChars =
-        System.Buffers.SearchValues.Create(Enumerable.Range(0, 256).Where(c => CTokenizer.IsIdentPart((byte)c)).Select(c => (byte)c).ToArray());
 }
 
 /// <summary>
