@@ -7,7 +7,8 @@ public sealed record ProcResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>Runs the kernel's own tools (make, nm, objdump, modinfo) as oracles.</summary>
 public static class Proc
 {
-    public static ProcResult Run(string file, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 600)
+    public static ProcResult Run(string file, IEnumerable<string> args, string? workingDirectory = null, int timeoutSeconds = 600,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -21,6 +22,10 @@ public static class Proc
             info.ArgumentList.Add(arg);
         }
         info.Environment["LC_ALL"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start " + file);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

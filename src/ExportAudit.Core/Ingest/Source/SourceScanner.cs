@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
@@ -389,6 +390,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     // Where identifiers that may start an export or module macro begin, ascending; null when the file names no
     // EXPORT_*, MODULE_LICENSE or MODULE_IMPORT_NS at all (most files: one pass over them, no more).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<int>? Candidates(ReadOnlySpan<byte> data, Wanted wanted)
     {
         var result = new List<int>();
@@ -409,29 +411,17 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         // The wrappers' names are looked for in marked files only.
         foreach (var pattern in wanted.Patterns)
         {
-            for (var at = 0; at < data.Length;)
+            for (var at = NeedleSearch.IndexOf(data, 0, pattern); at >= 0; at = NeedleSearch.IndexOf(data, at + pattern.Length, pattern))
             {
-                var hit = data[at..].IndexOf(pattern);
-                if (hit < 0)
-                {
-                    break;
-                }
-                result.Add(IdentifierStart(data, at + hit));
-                at += hit + pattern.Length;
+                result.Add(IdentifierStart(data, at));
             }
         }
         // A name split by a backslash-newline (EXPO\<newline>RT_SYMBOL) is one identifier to C: the tokenizer joins it.
         foreach (var continuation in Continuations)
         {
-            for (var at = 0; at < data.Length;)
+            for (var start = NeedleSearch.IndexOf(data, 0, continuation); start >= 0; start = NeedleSearch.IndexOf(data, start + continuation.Length, continuation))
             {
-                var hit = data[at..].IndexOf(continuation);
-                if (hit < 0)
-                {
-                    break;
-                }
-                var start = at + hit;
-                at = start + continuation.Length;
+                var at = start + continuation.Length;
                 if (start > 0 && IsIdentPart(data[start - 1]) && at < data.Length && IsIdentPart(data[at]))
                 {
                     result.Add(IdentifierStart(data, start));
@@ -472,6 +462,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         return at;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private FileScan Tokenize(string file, ReadOnlySpan<byte> data, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, List<int> candidates)
     {
         var renames = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -529,7 +520,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 var limit = next < candidates.Count ? candidates[next] : data.Length;
                 if (tokenizer.SkimTo(limit, out token))
                 {
-                    if (IsSkippableDirective(data, tokenizer.Position, out var lineEnd, out var include))
+                    if (SkippableDirective.Test(data, tokenizer.Position, limit, out var lineEnd, out var include))
                     {
                         sawInclude |= include; // as HandleDirective: in any branch
                         tokenizer.SkipDirectiveLine(lineEnd);
@@ -671,77 +662,6 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
     }
 
-    // A #define HandleDirective would not keep (no EXPORT or DEFAULT_SYMBOL_NAMESPACE in it, not "#define a b") or an
-    // #include (only noted): skipped without tokens, to the newline that ends its logical line (continuations and
-    // block comments followed). Lines with quotes or // comments go the long way. Most of a header's lines are these.
-    private static bool IsSkippableDirective(ReadOnlySpan<byte> data, int afterHash, out int lineEnd, out bool include)
-    {
-        lineEnd = 0;
-        include = false;
-        var rest = data[afterHash..];
-        var keyword = rest.IndexOfAnyExcept(" \t"u8);
-        if (keyword < 0)
-        {
-            return false;
-        }
-        rest = rest[keyword..];
-        include = rest.StartsWith("include"u8);
-        if (!include && !rest.StartsWith("define"u8))
-        {
-            return false;
-        }
-        // The logical line: to a newline not escaped by a backslash and not inside a block comment.
-        var end = 0;
-        while (true)
-        {
-            var newline = rest[end..].IndexOf((byte)'\n');
-            var lineStop = newline < 0 ? rest.Length : end + newline;
-            var segment = rest[end..lineStop];
-            if (!include && segment.IndexOfAny(Quotes) >= 0 || segment.IndexOf("//"u8) >= 0)
-            {
-                return false;
-            }
-            var open = segment.LastIndexOf("/*"u8);
-            if (open >= 0 && segment[open..].IndexOf("*/"u8) < 0)
-            {
-                var close = rest[(end + open + 2)..].IndexOf("*/"u8);
-                if (close < 0) return false; // unterminated: the tokenizer reports it
-                end = end + open + 2 + close + 2;
-                continue;
-            }
-            var last = lineStop - 1;
-            if (last >= end && rest[last] == '\r') last--;
-            if (newline >= 0 && last >= end && rest[last] == '\\')
-            {
-                end = lineStop + 1;
-                continue;
-            }
-            end = lineStop;
-            break;
-        }
-        var line = rest[..end];
-        lineEnd = afterHash + keyword + end;
-        if (include)
-        {
-            return true;
-        }
-        if (line.IndexOf("EXPORT"u8) >= 0 || line.IndexOf("DEFAULT_SYMBOL_NAMESPACE"u8) >= 0)
-        {
-            return false;
-        }
-        // "define NAME IDENT" renames; anything else is skipped. At most four tokens are looked at.
-        var tokenizer = new CTokenizer(line);
-        var kinds = new CTokenKind[4];
-        var count = 0;
-        while (count < 4 && tokenizer.Next(out var token))
-        {
-            kinds[count++] = token.Kind;
-        }
-        return !(count == 3 && kinds[2] == CTokenKind.Identifier) && tokenizer.Problem is null;
-    }
-
-    private static readonly SearchValues<byte> Quotes = SearchValues.Create("\"'"u8);
-
     private static bool IsIdentStart(byte c) => CTokenizer.IsIdentStart(c);
 
     private static bool IsIdentPart(byte c) => CTokenizer.IsIdentPart(c);
@@ -749,6 +669,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     // Whether HandleDirective can do anything with a directive: conditionals and includes always; a #define only
     // when it names DEFAULT_SYMBOL_NAMESPACE, renames one identifier to another, or has EXPORT in its body
     // (a backslash in a token: a name split across lines, which the string form joins).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Matters(ReadOnlySpan<byte> data, List<CToken> tokens)
     {
         if (tokens.Count == 0)
