@@ -255,6 +255,9 @@ public static class ExportAuditCommand
     }
 
     /// <summary>`scan-source DIR`: every export, MODULE_LICENSE and MODULE_IMPORT_NS of a kernel tree.</summary>
+    /// <summary>Allocation a source scan makes before the GC may run (<see cref="NoGcRegion"/>): a whole tree's scan fits.</summary>
+    private const long ScanBudget = 256L << 20;
+
     private static Command ScanSourceCommand(CommandContext ctx)
     {
         var dir = new Argument<string>("PATH") { Description = "A kernel source tree (or any directory of C sources); with --calls also a YAML kernel model, or modules (.ko, .o, .ko.xz/.zst/.gz, or a directory of them)." };
@@ -336,11 +339,11 @@ public static class ExportAuditCommand
             {
                 return ExitUsageOrInput;
             }
-            var scan = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress =>
+            var scan = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress => NoGcRegion.Run(ScanBudget, () =>
                 new ExportAudit.Ingest.Source.SourceScanner(errors, new ExportAudit.Ingest.Source.SourceScanOptions
                 {
                     Config = kconfig, Arch = parse.GetValue(arch), Jobs = Math.Max(1, parse.GetValue(jobs)), Progress = progress,
-                }).Scan(root));
+                }).Scan(root)));
             foreach (var error in errors.Snapshot())
             {
                 ctx.Stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");

@@ -11,7 +11,10 @@ namespace ExportAudit.Ingest;
 /// </summary>
 public static class TreeWalk
 {
-    public static string[] Files(string root, Func<string, bool> keep, int jobs)
+    /// <summary>Whether a file of that name is listed (only its name: no path string is made for the others).</summary>
+    public delegate bool NameFilter(ReadOnlySpan<char> fileName);
+
+    public static string[] Files(string root, NameFilter keep, int jobs)
     {
         var found = new ConcurrentBag<string>();
         var directories = new BlockingCollection<string>(new ConcurrentStack<string>());
@@ -23,17 +26,22 @@ public static class TreeWalk
             {
                 try
                 {
-                    var entries = new FileSystemEnumerable<(string Path, bool IsDirectory)>(directory,
-                        (ref FileSystemEntry e) => (e.ToFullPath(), e.IsDirectory),
-                        new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true });
-                    foreach (var (path, isDirectory) in entries)
+                    // Strings, not (path, is-directory) tuples: CoreLib has this enumerator precompiled, a tuple one is
+                    // compiled at start-up. A directory's path ends in '/' here, which no file's can.
+                    var entries = new FileSystemEnumerable<string>(directory,
+                        (ref FileSystemEntry e) => e.IsDirectory ? string.Concat(e.Directory, "/", e.FileName, "/") : string.Concat(e.Directory, "/", e.FileName),
+                        new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
                     {
-                        if (isDirectory)
+                        ShouldIncludePredicate = (ref FileSystemEntry e) => e.IsDirectory || keep(e.FileName),
+                    };
+                    foreach (var path in entries)
+                    {
+                        if (path.EndsWith('/'))
                         {
                             Interlocked.Increment(ref pending);
-                            directories.Add(path);
+                            directories.Add(path[..^1]);
                         }
-                        else if (keep(path))
+                        else
                         {
                             found.Add(path);
                         }

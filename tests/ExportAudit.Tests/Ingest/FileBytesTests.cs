@@ -49,4 +49,45 @@ public class FileBytesTests
         using var bytes = FileBytes.Open(path, 100);
         Assert.Equal(100, bytes.Length);
     }
+
+    // The libc way hands every failure to the .NET one, so what is wrong is said as before.
+    [Fact]
+    public void MissingFilesAndDirectories_FailAsDotNetSaysSo()
+    {
+        using var dir = new TempDir();
+        Assert.Throws<FileNotFoundException>(() => FileBytes.Open(Path.Combine(dir.Path, "absent.c"), 1L << 30));
+        Directory.CreateDirectory(Path.Combine(dir.Path, "d.c"));
+        Assert.Throws<UnauthorizedAccessException>(() => FileBytes.Open(Path.Combine(dir.Path, "d.c"), 1L << 30));
+    }
+
+    [Fact]
+    public void DisposingTwice_UnmapsOnce()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "m.bin");
+        File.WriteAllBytes(path, Enumerable.Range(0, 200_000).Select(i => (byte)i).ToArray());
+        var bytes = FileBytes.Open(path, 1L << 30);
+        Assert.Equal(unchecked((byte)199_999), bytes.Span[199_999]);
+        bytes.Dispose();
+        bytes.Dispose();
+    }
+
+    [Fact]
+    public void OnLinux_TheLibcWayIsTaken()
+    {
+        Assert.Equal(OperatingSystem.IsLinux() && Environment.Is64BitProcess, UnixFile.Usable);
+        if (UnixFile.Usable)
+        {
+            using var dir = new TempDir();
+            var path = Path.Combine(dir.Path, "u.c");
+            File.WriteAllText(path, "int x;\n");
+            var fd = UnixFile.Open(path);
+            Assert.True(fd >= 0);
+            var buffer = new byte[100];
+            Assert.Equal(7, UnixFile.Read(fd, buffer, 0));
+            Assert.Equal(7, UnixFile.Length(fd));
+            UnixFile.Close(fd);
+            Assert.True(UnixFile.Open(Path.Combine(dir.Path, "absent.c")) < 0);
+        }
+    }
 }

@@ -34,7 +34,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     public SourceScan Scan(string root, ISourceFileVisitor? visitor)
     {
         root = root.TrimEnd('/');
-        var all = TreeWalk.Files(root, p => IsSource(p) || IsMakefile(p), options.Jobs);
+        var all = TreeWalk.Files(root, name => IsSourceName(name) || name is "Makefile" or "Kbuild", options.Jobs);
         var fullRoot = Path.GetFullPath(root).TrimEnd('/');
         var sources = all.Where(IsSource).Select(p => (Path: p, Relative: Relative(fullRoot, root, p))).Where(f => InArch(f.Relative)).ToArray();
         var files = sources.Select(f => f.Path).ToArray();
@@ -996,6 +996,10 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
         return namespaces.GetValueOrDefault("**");
     }
+
+    private static bool IsSourceName(ReadOnlySpan<char> name) =>
+        name.EndsWith(".c", StringComparison.Ordinal) || name.EndsWith(".h", StringComparison.Ordinal) || name.EndsWith(".S", StringComparison.Ordinal)
+        || name.EndsWith(".c_shipped", StringComparison.Ordinal) || name.EndsWith(".h_shipped", StringComparison.Ordinal);
 
     private static bool IsSource(string p) =>
         p.EndsWith(".c", StringComparison.Ordinal) || p.EndsWith(".h", StringComparison.Ordinal) || p.EndsWith(".S", StringComparison.Ordinal)
