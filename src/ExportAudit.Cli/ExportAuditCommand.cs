@@ -339,30 +339,37 @@ public static class ExportAuditCommand
             {
                 return ExitUsageOrInput;
             }
-            var scan = ProgressDisplay.Run(ctx.StderrIsTerminal && !parse.GetValue(noProgress), progress => NoGcRegion.Run(ScanBudget, () =>
-                new ExportAudit.Ingest.Source.SourceScanner(errors, new ExportAudit.Ingest.Source.SourceScanOptions
-                {
-                    Config = kconfig, Arch = parse.GetValue(arch), Jobs = Math.Max(1, parse.GetValue(jobs)), Progress = progress,
-                }).Scan(root)));
-            foreach (var error in errors.Snapshot())
-            {
-                ctx.Stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
-            }
-            foreach (var target in targets)
-            {
-                Action<TextWriter> write = target.Format == "json" ? w => ExportAudit.Reports.Source.SourceScanWriter.Json(scan, w) : w => ExportAudit.Reports.Source.SourceScanWriter.Text(scan, w);
-                if (target.Path is null)
-                {
-                    write(ctx.Stdout);
-                }
-                else if (!Write(ctx.Stderr, target.Path, () => { using var f = new StreamWriter(target.Path); write(f); }))
-                {
-                    return ExitUsageOrInput;
-                }
-            }
-            return errors.HasErrors ? ExitUsageOrInput : ExitClean;
+            return NoGcRegion.Run(ScanBudget, () => ScanAndWrite(ctx, root, errors, targets, kconfig, parse.GetValue(arch), parse.GetValue(jobs), parse.GetValue(noProgress)));
         });
         return command;
+    }
+
+    // scan-source without --calls: the tree's exports and licenses, written to every target.
+    private static int ScanAndWrite(CommandContext ctx, string root, InputErrors errors, List<OutputTarget> targets, ExportAudit.Ingest.Config.KernelConfig? kconfig,
+        string? arch, int jobs, bool noProgress)
+    {
+        var scan = ProgressDisplay.Run(ctx.StderrIsTerminal && !noProgress, progress =>
+            new ExportAudit.Ingest.Source.SourceScanner(errors, new ExportAudit.Ingest.Source.SourceScanOptions
+            {
+                Config = kconfig, Arch = arch, Jobs = Math.Max(1, jobs), Progress = progress,
+            }).Scan(root));
+        foreach (var error in errors.Snapshot())
+        {
+            ctx.Stderr.WriteLine($"exportaudit: {(error.Severity == Severity.Warning ? "warning: " : "")}{error}");
+        }
+        foreach (var target in targets)
+        {
+            Action<TextWriter> write = target.Format == "json" ? w => ExportAudit.Reports.Source.SourceScanWriter.Json(scan, w) : w => ExportAudit.Reports.Source.SourceScanWriter.Text(scan, w);
+            if (target.Path is null)
+            {
+                write(ctx.Stdout);
+            }
+            else if (!Write(ctx.Stderr, target.Path, () => { using var f = new StreamWriter(target.Path); write(f); }))
+            {
+                return ExitUsageOrInput;
+            }
+        }
+        return errors.HasErrors ? ExitUsageOrInput : ExitClean;
     }
 
     /// <summary>`review PATCH...`: what a patch series does to the export table, and whom it breaks.</summary>

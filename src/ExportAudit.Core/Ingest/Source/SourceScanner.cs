@@ -131,11 +131,45 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             Expand(scan.File, invocation.Name, invocation.Args, invocation, wrappers, exports, depth: 0);
         }
         var license = fileLicenses.Count > 0 || fileNamespaces.Count > 0 ? new SourceLicense(scan.File, licenseLine, fileLicenses, fileNamespaces) : null;
-        var ordered = exports
-            .DistinctBy(e => (e.Symbol, e.Kind, e.Namespace, e.Line, e.Condition))
-            .OrderBy(e => e.Line).ThenBy(e => e.Symbol, StringComparer.Ordinal)
-            .ToArray();
-        return (ordered, license);
+        return (Ordered(exports), license);
+    }
+
+    // Distinct by symbol, kind, namespace, line and condition, the first of each kept, in line and then symbol order;
+    // equal lines and symbols stay in invocation order. (A sort of indices: DistinctBy and OrderBy over a tuple key
+    // were generic code the JIT compiled at start-up, and most files have one or two exports.)
+    private static SourceExport[] Ordered(List<SourceExport> exports)
+    {
+        if (exports.Count <= 1)
+        {
+            return [.. exports];
+        }
+        var index = new int[exports.Count];
+        for (var i = 0; i < index.Length; i++)
+        {
+            index[i] = i;
+        }
+        Array.Sort(index, (a, b) =>
+        {
+            var order = exports[a].Line.CompareTo(exports[b].Line);
+            if (order == 0) order = string.CompareOrdinal(exports[a].Symbol, exports[b].Symbol);
+            return order != 0 ? order : a.CompareTo(b);
+        });
+        var result = new List<SourceExport>(index.Length);
+        foreach (var i in index)
+        {
+            var e = exports[i];
+            // A duplicate has the same line and symbol: it sorts right after the first of its kind.
+            var duplicate = false;
+            for (var k = result.Count - 1; k >= 0 && result[k].Line == e.Line && result[k].Symbol == e.Symbol && !duplicate; k--)
+            {
+                duplicate = result[k].Kind == e.Kind && result[k].Namespace == e.Namespace && result[k].Condition == e.Condition;
+            }
+            if (!duplicate)
+            {
+                result.Add(e);
+            }
+        }
+        return [.. result];
     }
 
     /// <summary>One file on its own (a patch's new version, a fuzz input): its exports and licenses, local wrappers only.</summary>

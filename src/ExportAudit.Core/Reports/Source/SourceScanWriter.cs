@@ -28,15 +28,15 @@ public static class SourceScanWriter
             foreach (var e in scan.Exports)
             {
                 w.WriteStartObject();
-                w.WriteString("symbol", e.Symbol);
-                w.WriteString("type", e.Kind.ReportType());
-                w.WriteString("namespace", e.Namespace);
-                w.WriteString("owner", e.Owner is { } owner ? ModuleNames.BaseName(owner) : null); // Kbuild's verdict under --kconfig
-                w.WriteNull("crc");
-                w.WriteString("file", e.File);
-                w.WriteNumber("line", e.Line);
-                w.WriteString("macro", e.Macro);
-                w.WriteString("condition", e.Condition);
+                w.WriteString(Names.Symbol, e.Symbol);
+                w.WriteString(Names.Type, e.Kind.IsGplOnly() ? Names.Gpl : Names.Plain);
+                w.WriteString(Names.Namespace, e.Namespace);
+                w.WriteString(Names.Owner, e.Owner is { } owner ? ModuleNames.BaseName(owner) : null); // Kbuild's verdict under --kconfig
+                w.WriteNull(Names.Crc);
+                w.WriteString(Names.File, e.File);
+                w.WriteNumber(Names.Line, e.Line);
+                w.WriteString(Names.Macro, e.Macro);
+                w.WriteString(Names.Condition, e.Condition);
                 w.WriteEndObject();
                 JsonOutput.FlushSome(w);
             }
@@ -55,6 +55,23 @@ public static class SourceScanWriter
             w.WriteEndArray();
             w.WriteEndObject();
         });
+    }
+
+    // A tree's report writes these tens of thousands of times: encoded once, not checked for escapes each time
+    // (6.1's report in-process, warm: 48 -> 36 ms).
+    private static class Names
+    {
+        public static readonly JsonEncodedText Symbol = JsonEncodedText.Encode("symbol");
+        public static readonly JsonEncodedText Type = JsonEncodedText.Encode("type");
+        public static readonly JsonEncodedText Namespace = JsonEncodedText.Encode("namespace");
+        public static readonly JsonEncodedText Owner = JsonEncodedText.Encode("owner");
+        public static readonly JsonEncodedText Crc = JsonEncodedText.Encode("crc");
+        public static readonly JsonEncodedText File = JsonEncodedText.Encode("file");
+        public static readonly JsonEncodedText Line = JsonEncodedText.Encode("line");
+        public static readonly JsonEncodedText Macro = JsonEncodedText.Encode("macro");
+        public static readonly JsonEncodedText Condition = JsonEncodedText.Encode("condition");
+        public static readonly JsonEncodedText Plain = JsonEncodedText.Encode(ExportKind.Plain.ReportType());
+        public static readonly JsonEncodedText Gpl = JsonEncodedText.Encode(ExportKind.GplOnly.ReportType());
     }
 
     public static void Text(SourceScan scan, TextWriter o)
