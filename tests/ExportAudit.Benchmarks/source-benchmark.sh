@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scan-source on Debian's linux-source-6.1 against `rg -n EXPORT_SYMBOL` on the same tree, one run, page
-# cache warm, ReadyToRun publish through its apphost; median of N runs, with the ratio and peak RSS.
+# cache warm, ReadyToRun publish through its apphost; the commands in turns, median of N runs each, with the ratio and
+# peak RSS.
 # Usage: bash tests/ExportAudit.Benchmarks/source-benchmark.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,14 +14,34 @@ dotnet publish src/ExportAudit.Cli -c Release -r linux-x64 -p:PublishReadyToRun=
 tree="$EXPORTAUDIT_SOURCE_61"
 rg -n EXPORT_SYMBOL "$tree" > /dev/null || true # warm the page cache
 
-. tests/ExportAudit.Benchmarks/measure.sh
-read -r t_rg rss_rg < <(measure "$runs" "$pub/time" rg -n EXPORT_SYMBOL "$tree")
-read -r t_scan rss_scan < <(measure "$runs" "$pub/time" "$pub/exportaudit" scan-source "$tree" --format json -j 2)
-read -r t_cfg rss_cfg < <(measure "$runs" "$pub/time" "$pub/exportaudit" scan-source "$tree" --kconfig "$EXPORTAUDIT_HEADERS_DIR/.config" --arch x86 --format json -j 2)
-# With the call graph and the laundering and in-tree-user checks (the source issue's second goal: <= 4x rg).
-read -r t_calls rss_calls < <(measure "$runs" "$pub/time" "$pub/exportaudit" scan-source "$tree" --calls --format json -j 2)
+# The four commands take turns, run by run, so that a machine whose speed drifts (a shared one) slows them alike:
+# the ratios are of the same minutes. Each figure is the median of its runs; RSS the largest.
+timed() { /usr/bin/time -o "$pub/time" -f '%e %M' "$@" > /dev/null 2>&1 || true; }
+run_k() {
+  case $1 in
+    0) timed rg -n EXPORT_SYMBOL "$tree" ;;
+    1) timed "$pub/exportaudit" scan-source "$tree" --format json -j 2 ;;
+    2) timed "$pub/exportaudit" scan-source "$tree" --kconfig "$EXPORTAUDIT_HEADERS_DIR/.config" --arch x86 --format json -j 2 ;;
+    # With the call graph and the laundering and in-tree-user checks (the source issue's second goal: <= 4x rg).
+    3) timed "$pub/exportaudit" scan-source "$tree" --calls --format json -j 2 ;;
+  esac
+}
+declare -a times rss
+for ((r = 0; r < runs; r++)); do
+  for k in 0 1 2 3; do
+    run_k "$k"
+    read -r t m < <(tail -1 "$pub/time")
+    times[$k]+="$t "
+    [ "$m" -gt "${rss[$k]:-0}" ] && rss[$k]=$m
+  done
+done
+median() { printf '%s\n' $1 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+t_rg=$(median "${times[0]}"); rss_rg=$((rss[0] / 1024))
+t_scan=$(median "${times[1]}"); rss_scan=$((rss[1] / 1024))
+t_cfg=$(median "${times[2]}"); rss_cfg=$((rss[2] / 1024))
+t_calls=$(median "${times[3]}"); rss_calls=$((rss[3] / 1024))
 echo
-echo "linux-source-6.1 ($(find "$tree" -name '*.[chS]' | wc -l) .c/.h/.S files); median of $runs; $(nproc) cores"
+echo "linux-source-6.1 ($(find "$tree" -name '*.[chS]' | wc -l) .c/.h/.S files); median of $runs runs taken in turns; $(nproc) cores"
 printf '%-58s %7s %7s %8s\n' "" "wall s" "RSS MB" "vs rg"
 printf '%-58s %7.2f %7d %8s\n' "rg -n EXPORT_SYMBOL" "$t_rg" "$rss_rg" "1.0x"
 printf '%-58s %7.2f %7d %7.1fx\n' "exportaudit scan-source (exports, licenses, namespaces)" "$t_scan" "$rss_scan" "$(echo "$t_scan / $t_rg" | bc -l)"

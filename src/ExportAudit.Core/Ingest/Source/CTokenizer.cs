@@ -415,8 +415,17 @@ public ref struct CTokenizer
     ];
 
     // The same set for the vector search over identifier runs, made from the table so the two cannot differ.
-    internal static readonly System.Buffers.SearchValues<byte> IdentChars =
-        System.Buffers.SearchValues.Create(Enumerable.Range(0, 256).Where(c => (Classes[c] & 2) != 0).Select(c => (byte)c).ToArray());
+    internal static readonly System.Buffers.SearchValues<byte> IdentChars = System.Buffers.SearchValues.Create(IdentPartBytes());
+
+    private static byte[] IdentPartBytes()
+    {
+        var bytes = new List<byte>();
+        for (var c = 0; c < 256; c++)
+        {
+            if ((Classes[c] & 2) != 0) bytes.Add((byte)c);
+        }
+        return [.. bytes];
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsIdentStart(byte c) => (Classes[c] & 1) != 0;

@@ -36,17 +36,36 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         root = root.TrimEnd('/');
         var all = TreeWalk.Files(root, name => IsSourceName(name) || name is "Makefile" or "Kbuild", options.Jobs);
         var fullRoot = Path.GetFullPath(root).TrimEnd('/');
-        var sources = all.Where(IsSource).Select(p => (Path: p, Relative: Relative(fullRoot, root, p))).Where(f => InArch(f.Relative)).ToArray();
-        var files = sources.Select(f => f.Path).ToArray();
-        var relatives = sources.Select(f => f.Relative).ToArray();
-        var makefileNamespaces = ReadMakefileNamespaces(root, all.Where(IsMakefile).ToArray(), options.Jobs);
+        // Loops, not LINQ over (path, relative) tuples: generic code over value types the JIT would compile at start-up.
+        var fileList = new List<string>(all.Length);
+        var relativeList = new List<string>(all.Length);
+        var makefiles = new List<string>();
+        foreach (var path in all)
+        {
+            if (IsMakefile(path))
+            {
+                makefiles.Add(path);
+            }
+            else if (IsSource(path) && Relative(fullRoot, root, path) is var relative && InArch(relative))
+            {
+                fileList.Add(path);
+                relativeList.Add(relative);
+            }
+        }
+        string[] files = [.. fileList];
+        string[] relatives = [.. relativeList];
+        var makefileNamespaces = ReadMakefileNamespaces(root, [.. makefiles], options.Jobs);
         visitor?.Begin(relatives);
         var scans = new FileScan?[files.Length];
         var tokenized = 0;
         var done = 0;
         // Headers first: the wrappers they define (DEFINE_BPF_DISPATCHER, EXPORT_*_DEV_PM_OPS, ...) are then
         // known when the sources that use them are tokenized, so each file is still read once.
-        var isHeader = files.Select(f => f.EndsWith(".h", StringComparison.Ordinal) || f.EndsWith(".h_shipped", StringComparison.Ordinal)).ToArray();
+        var isHeader = new bool[files.Length];
+        for (var i = 0; i < files.Length; i++)
+        {
+            isHeader[i] = files[i].EndsWith(".h", StringComparison.Ordinal) || files[i].EndsWith(".h_shipped", StringComparison.Ordinal);
+        }
         var wrappers = new Dictionary<string, List<Define>>(StringComparer.Ordinal);
         foreach (var headersPhase in new[] { true, false })
         {
@@ -218,7 +237,15 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             "__EXPORT_SYMBOL" => [(Arg(0), IsGplSection(Arg(1)) ? ExportKind.GplOnly : ExportKind.Plain, Unquote(Arg(2)) is { Length: > 0 } ns ? ns : null)],
             _ => [],
         };
-        made = made.Where(m => IsIdentifier(m.Symbol)).ToArray();
+        var allNames = true;
+        foreach (var m in made)
+        {
+            allNames &= IsIdentifier(m.Symbol);
+        }
+        if (!allNames)
+        {
+            made = [.. made.Where(m => IsIdentifier(m.Symbol))]; // rare: a name that is no identifier (a macro argument left unexpanded)
+        }
         return made.Length > 0 || IsBase(macro);
 
         static ExportKind Kind(string macro) => macro.EndsWith("_GPL", StringComparison.Ordinal) ? ExportKind.GplOnly : ExportKind.Plain;
@@ -1002,7 +1029,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             {
                 continue;
             }
-            var value = Unquote(new string(line[(at + "-DDEFAULT_SYMBOL_NAMESPACE=".Length)..].TakeWhile(c => !char.IsWhiteSpace(c)).ToArray()).Trim('\'', '\\', '"'));
+            var rest = line.AsSpan(at + "-DDEFAULT_SYMBOL_NAMESPACE=".Length);
+            var blank = rest.IndexOfAny(" \t\r\f\v");
+            var value = Unquote(rest[..(blank < 0 ? rest.Length : blank)].ToString().Trim('\'', '\\', '"'));
             var target = line.TrimStart();
             if (target.StartsWith("subdir-ccflags", StringComparison.Ordinal)) result[dir + "**"] = value;
             else if (target.StartsWith("CFLAGS_", StringComparison.Ordinal))
