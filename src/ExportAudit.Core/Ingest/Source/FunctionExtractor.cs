@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using ExportAudit.Model;
 
@@ -47,6 +48,7 @@ public static class FunctionExtractor
     /// that export nothing: the laundering check never starts there, and interning their calls was most of the work).</param>
     /// <param name="names">Where names are interned: the calling worker's own table; null, the process-wide pool.</param>
     /// <param name="usedHashes">Every use, whatever the name, by <see cref="NameHashSet.Hash(ReadOnlySpan{byte})"/> (as <see cref="UseSweep"/> gives them).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data, Utf8NameSet? watch, HashSet<string>? used, bool assembly = false,
         bool withCalls = true, Utf8NameTable? names = null, NameHashSet? usedHashes = null)
     {
@@ -159,6 +161,7 @@ public static class FunctionExtractor
 
     // Where FunctionName's name is in the declaration (-1: not a function), before any string is made for it: the
     // call graph's sweep wants the names of non-static functions only.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int FunctionNameToken(ReadOnlySpan<byte> data, List<CToken> declaration, out bool isStatic)
     {
         isStatic = false;
@@ -214,6 +217,7 @@ public static class FunctionExtractor
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int MatchingOpen(ReadOnlySpan<byte> data, List<CToken> tokens, int close)
     {
         var depth = 0;
@@ -228,6 +232,7 @@ public static class FunctionExtractor
     // NotCalls, matched on the bytes before any string is made.
     private static bool NotCall(ReadOnlySpan<byte> data, CToken token) => NotCallBytes.TryGetValue(token.Text(data), out _);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Watch(ReadOnlySpan<byte> data, CToken token, Utf8NameSet? watch, HashSet<string>? used, NameHashSet? usedHashes)
     {
         if (watch is not null && watch.TryGetValue(token.Text(data), out var name))
@@ -243,6 +248,7 @@ public static class FunctionExtractor
     // The directives that move the brace depth or hold uses; the call graph's sweep reads them the same way.
     internal enum Directive : byte { None, If, Else, Endif, Define }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Directive KindOf(ReadOnlySpan<byte> keyword) =>
         keyword.SequenceEqual("if"u8) || keyword.SequenceEqual("ifdef"u8) || keyword.SequenceEqual("ifndef"u8) ? Directive.If
         : keyword.SequenceEqual("else"u8) || keyword.SequenceEqual("elif"u8) || keyword.SequenceEqual("elifdef"u8) || keyword.SequenceEqual("elifndef"u8) ? Directive.Else
