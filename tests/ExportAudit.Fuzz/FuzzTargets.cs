@@ -35,6 +35,18 @@ public static class FuzzTargets
     private static void CSource(byte[] bytes)
     {
         new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes);
+        // The skim's quick answer for a preprocessor line against the tokenizing one, at every '#'.
+        for (var hash = Array.IndexOf(bytes, (byte)'#'); hash >= 0; hash = Array.IndexOf(bytes, (byte)'#', hash + 1))
+        {
+            var candidate = ExportAudit.Ingest.Source.MarkerSearch.Next(bytes, hash + 1);
+            while (candidate > hash + 1 && ExportAudit.Ingest.Source.CTokenizer.IsIdentPart(bytes[candidate - 1])) candidate--;
+            var quick = ExportAudit.Ingest.Source.SkippableDirective.Test(bytes, hash + 1, candidate < 0 ? int.MaxValue : candidate, out var quickEnd, out var quickInclude);
+            var slow = ExportAudit.Ingest.Source.SkippableDirective.LongWay(bytes, hash + 1, out var slowEnd, out var slowInclude);
+            if (quick != slow || quick && (quickEnd, quickInclude) != (slowEnd, slowInclude))
+            {
+                throw new InvalidOperationException($"the quick and the tokenizing directive answers disagree at {hash}");
+            }
+        }
         ExportAudit.Ingest.Source.FunctionExtractor.Extract("fuzz.c", bytes);
         foreach (var assembly in new[] { false, true })
         {

@@ -13,7 +13,7 @@ public class SkimTests
 {
     private static readonly string[] Pieces = [
         "{", "}", ";", "(", ")", "=", "#if X\n", "#else\n", "#endif\n", "#define M(a) m_body(a)\n", "#define A B\n", "#define A B /* c */\n",
-        "#define Q \"q\"\n", "#include <linux/x.h>\n", "#include \"a//b.h\"\n", "# define  S\t1\n", "#define L \\\n  more\n", "#define DEFAULT_SYMBOL_NAMESPACE NS\n",
+        "#define Q \"q\"\n", "#include <linux/x.h>\n", "#include \"a//b.h\"\n", "# define  S\t1\n", "#define L \\\n  more\n", "#define DEFAULT_SYMBOL_NAMESPACE NS\n", "#define X(s) f(s, DEFAULT_SYMBOL_NAMESPACE)\n", "#define DEFINE_X(a) a\n",
         "#define E EXPORT_SYMBOL(e)\n", "#define N(x) x \\\r\n y\n", "#definefoo a b\n", "#define R r\r\n", "static ", "int ", "foo", "bar_baz", "CAPS",
         "1.5e+3", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "\"/*\"", "/* } */", "/* a\nb */", "// x\n", "// y \\\n z\n", "\\\n", "\n", " ", "\t", "\r\n",
         "/", "*", "#", "\\", "'", "\"", "EXPORT_SYMBOL(s);", "MODULE_LICENSE(\"GPL\");", new string('x', 61), new string(' ', 63) + "\n",
@@ -95,7 +95,7 @@ public class SkimTests
             while (Pos < s.Length)
             {
                 var c = s[Pos];
-                if (c == '\\') { if (IsContinuation(Pos)) { Continuations(); continue; } Pos = Math.Min(Pos + 2, s.Length); continue; }
+                if (c == '\\') { if (IsContinuation(Pos)) { Continuations(); continue; } Pos++; Continuations(); if (Pos < s.Length && s[Pos] != '\n') Pos++; continue; }
                 if (c == quote) { Pos++; return; }
                 if (c == '\n') return;
                 Pos++;
@@ -240,4 +240,24 @@ public class SkimTests
             Assert.Equal(expected, NeedleSearch.IndexOf(data, from, needle));
         }
     }
+
+    [Fact]
+    public void ABackslashNewlineAfterAnEscapedBackslash_StillContinuesTheLiteral()
+    {
+        // C splices backslash-newlines before it reads escapes: x, two backslashes and a newline is a literal that goes
+        // on, and the #endif after it is inside the string, no directive (found by the csource fuzz target).
+        var data = Encoding.ASCII.GetBytes("s = \"x\\\\\n#endif\";\nint y;\n"); // x, two backslashes, a newline
+        var tokenizer = new CTokenizer(data);
+        var kinds = new List<CTokenKind>();
+        while (tokenizer.Next(out var token)) kinds.Add(token.Kind);
+        Assert.DoesNotContain(CTokenKind.Directive, kinds);
+        Assert.Equal([CTokenKind.Identifier, CTokenKind.Punct, CTokenKind.String, CTokenKind.Punct, CTokenKind.Identifier, CTokenKind.Identifier, CTokenKind.Punct], kinds);
+        Assert.Null(tokenizer.Problem);
+        // A literal with no backslash before the newline still ends there, unterminated, and the next line is a directive.
+        var open = new CTokenizer(Encoding.ASCII.GetBytes("s = \"x\\\\y\n#endif\n"));
+        var openKinds = new List<CTokenKind>();
+        while (open.Next(out var token)) openKinds.Add(token.Kind);
+        Assert.Contains(CTokenKind.Directive, openKinds);
+    }
 }
+

@@ -378,7 +378,15 @@ public ref struct CTokenizer
                     SkipContinuations();
                     continue;
                 }
-                _pos = Math.Min(_pos + 2, _s.Length); // an escape; a backslash at the very end escapes nothing (found by fuzzing)
+                // An escape. C splices backslash-newlines before it reads escapes, so the escaped character is the one
+                // after any that follow ("\\\\<newline>" inside a literal continues it: the fuzzer found the sweep,
+                // which splices first, and this disagreeing). A backslash at the very end escapes nothing.
+                _pos++;
+                SkipContinuations();
+                if (_pos < _s.Length && _s[_pos] != '\n')
+                {
+                    _pos++;
+                }
                 continue;
             }
             if (c == quote)

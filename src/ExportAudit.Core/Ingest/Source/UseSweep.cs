@@ -443,8 +443,13 @@ public static class UseSweep
             var c = s[pos];
             if (c == '\\')
             {
-                if (IsContinuation(s, pos)) pos = SkipContinuations(s, pos);
-                else pos = Math.Min(pos + 2, s.Length);
+                if (IsContinuation(s, pos))
+                {
+                    pos = SkipContinuations(s, pos);
+                    continue;
+                }
+                pos = SkipContinuations(s, pos + 1); // an escape: the character after any backslash-newlines, as the tokenizer
+                if (pos < s.Length && s[pos] != '\n') pos++;
                 continue;
             }
             if (c == quote) return pos + 1;
