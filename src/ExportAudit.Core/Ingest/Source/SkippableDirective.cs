@@ -13,7 +13,7 @@ namespace ExportAudit.Ingest.Source;
 /// from 64-byte masks and a look at the first three tokens; any other line goes the long way, which tokenizes it.
 /// The two give the same answer: the quick one decides only lines that hold none of what the long way looks for
 /// (a unit test and the csource fuzz target compare them at every '#'; the fuzzer found the quick one once passing a
-/// body that named DEFAULT_SYMBOL_NAMESPACE, harmless but not the same answer, so "DEF" now sends a line the long way).
+/// body that named DEFAULT_SYMBOL_NAMESPACE, harmless but not the same answer, so that name now sends a line the long way).
 /// </summary>
 internal static class SkippableDirective
 {
@@ -93,8 +93,8 @@ internal static class SkippableDirective
     }
 
     // The newline that ends the logical line starting at from (a backslash before a newline continues it), when the
-    // line opens no comment and, unless quotes are allowed (an #include), has no quote and no "DEF"; -1 otherwise, and
-    // in the last 64 bytes.
+    // line opens no comment and, unless quotes are allowed (an #include), has no quote and does not name
+    // DEFAULT_SYMBOL_NAMESPACE; -1 otherwise, and in the last 64 bytes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // vector code: ReadyToRun leaves it to the JIT
     private static int PlainLineEnd(ReadOnlySpan<byte> data, int from, bool quotesAllowed)
     {
@@ -111,11 +111,7 @@ internal static class SkippableDirective
             var bad = (slashes & ((slashes | Mask(ref block, (byte)'*')) >> 1)) | (slashes & 1UL << 63); // "//", "/*", or maybe
             if (!quotesAllowed)
             {
-                // Quotes, and "DEF" where DEFAULT_SYMBOL_NAMESPACE may begin (or a 'D' too near the block's end to tell),
-                // which the long way keeps a line for wherever it stands.
-                var d = Mask(ref block, (byte)'D');
-                bad |= Mask(ref block, (byte)'"') | Mask(ref block, (byte)'\'')
-                    | d & (Mask(ref block, (byte)'E') >> 1) & (Mask(ref block, (byte)'F') >> 2) | d & 3UL << 62;
+                bad |= Mask(ref block, (byte)'"') | Mask(ref block, (byte)'\'') | NamespaceMentions(data, i, ref block);
             }
             for (var newlines = Mask(ref block, (byte)'\n'); ; newlines &= newlines - 1)
             {
@@ -137,6 +133,25 @@ internal static class SkippableDirective
             }
         }
         return -1;
+    }
+
+    // Where DEFAULT_SYMBOL_NAMESPACE starts in the block at i, which the long way keeps a line for wherever it stands:
+    // "DE" found by masks (a 'D' last in the block counts), then the name checked whole.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong NamespaceMentions(ReadOnlySpan<byte> data, int i, ref byte block)
+    {
+        var d = Mask(ref block, (byte)'D');
+        var starts = d & ((Mask(ref block, (byte)'E') >> 1) | 1UL << 63);
+        var found = 0UL;
+        for (; starts != 0; starts &= starts - 1)
+        {
+            var bit = BitOperations.TrailingZeroCount(starts);
+            if (data[(i + bit)..].StartsWith("DEFAULT_SYMBOL_NAMESPACE"u8))
+            {
+                found |= 1UL << bit;
+            }
+        }
+        return found;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

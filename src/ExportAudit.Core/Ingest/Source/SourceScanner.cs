@@ -34,7 +34,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     public SourceScan Scan(string root, ISourceFileVisitor? visitor)
     {
         root = root.TrimEnd('/');
-        var all = TreeWalk.Files(root, name => IsSourceName(name) || name is "Makefile" or "Kbuild", options.Jobs);
+        var all = TreeWalk.Files(root, name => IsSourceName(name) || IsMakefileName(name), options.Jobs);
         var fullRoot = Path.GetFullPath(root).TrimEnd('/');
         // Loops, not LINQ over (path, relative) tuples: generic code over value types the JIT would compile at start-up.
         var fileList = new List<string>(all.Length);
@@ -1064,11 +1064,11 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         name.EndsWith(".c", StringComparison.Ordinal) || name.EndsWith(".h", StringComparison.Ordinal) || name.EndsWith(".S", StringComparison.Ordinal)
         || name.EndsWith(".c_shipped", StringComparison.Ordinal) || name.EndsWith(".h_shipped", StringComparison.Ordinal);
 
-    private static bool IsSource(string p) =>
-        p.EndsWith(".c", StringComparison.Ordinal) || p.EndsWith(".h", StringComparison.Ordinal) || p.EndsWith(".S", StringComparison.Ordinal)
-        || p.EndsWith(".c_shipped", StringComparison.Ordinal) || p.EndsWith(".h_shipped", StringComparison.Ordinal);
+    private static bool IsSource(string path) => IsSourceName(path); // the name's suffix is the path's
 
-    private static bool IsMakefile(string p) => p.EndsWith("/Makefile", StringComparison.Ordinal) || p.EndsWith("/Kbuild", StringComparison.Ordinal);
+    private static bool IsMakefileName(ReadOnlySpan<char> name) => name is "Makefile" or "Kbuild";
+
+    private static bool IsMakefile(string path) => IsMakefileName(Path.GetFileName(path.AsSpan()));
 
     // A walked file's path below the root: the walk gives full paths, so a substring (Path.GetRelativePath
     // normalises both paths, three times per file, and was a few percent of a tree scan).
