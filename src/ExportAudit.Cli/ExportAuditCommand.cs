@@ -254,10 +254,10 @@ public static class ExportAuditCommand
         return result.Failing.Any() ? ExitFindings : ExitClean;
     }
 
-    /// <summary>`scan-source DIR`: every export, MODULE_LICENSE and MODULE_IMPORT_NS of a kernel tree.</summary>
     /// <summary>Allocation a source scan makes before the GC may run (<see cref="NoGcRegion"/>): a whole tree's scan fits.</summary>
     private const long ScanBudget = 256L << 20;
 
+    /// <summary>`scan-source DIR`: every export, MODULE_LICENSE and MODULE_IMPORT_NS of a kernel tree.</summary>
     private static Command ScanSourceCommand(CommandContext ctx)
     {
         var dir = new Argument<string>("PATH") { Description = "A kernel source tree (or any directory of C sources); with --calls also a YAML kernel model, or modules (.ko, .o, .ko.xz/.zst/.gz, or a directory of them)." };

@@ -378,9 +378,9 @@ public ref struct CTokenizer
                     SkipContinuations();
                     continue;
                 }
-                // An escape. C splices backslash-newlines before it reads escapes, so the escaped character is the one
-                // after any that follow ("\\\\<newline>" inside a literal continues it: the fuzzer found the sweep,
-                // which splices first, and this disagreeing). A backslash at the very end escapes nothing.
+                // An escape. C splices backslash-newlines before it reads escapes, so the escaped character is the
+                // one after any that follow: two backslashes and a newline inside a literal continue it (the csource
+                // fuzz target's sweep-against-extractor check found one). A backslash at the very end escapes nothing.
                 _pos++;
                 SkipContinuations();
                 if (_pos < _s.Length && _s[_pos] != '\n')

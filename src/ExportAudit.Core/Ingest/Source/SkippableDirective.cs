@@ -66,7 +66,6 @@ internal static class SkippableDirective
         at = Blanks(line, at);
         if (at == line.Length) return Define.Skippable;
         if (!CTokenizer.IsIdentStart(line[at])) return Define.Unknown;
-        var name = at;
         at = Identifier(line, at);
         if (at < line.Length && line[at] == '\\') return Define.Unknown;
         at = Blanks(line, at);
