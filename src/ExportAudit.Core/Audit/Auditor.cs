@@ -87,9 +87,9 @@ public static class Auditor
         // The call graph is taken from each file's bytes as the scan reads them: the tree is read once.
         using var sweep = new ExportAudit.Ingest.Source.SourceCallGraph.Sweeper();
         var scan = new ExportAudit.Ingest.Source.SourceScanner(errors, options).Scan(root.TrimEnd('/'), sweep);
-        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs);
         // Owned by the module Kbuild builds it into, else by its file.
         var table = ModpostChecks.Table([(scan.KernelExports(e => e.Owner ?? e.File), scan.Root)], []);
+        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors);
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
         // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.

@@ -62,6 +62,22 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void AGplOnlyFile_WhoseNameAPlainExportElsewhereStandsFor_IsStillWalked()
+    {
+        // The scan sweeps a file that exports through GPL-only macros alone (no walk starts there) and the graph reads
+        // it again when the kernel's table has its name as plain: the first unconditional export, a_plain.c's.
+        using var dir = new TempDir();
+        dir.Write("gpl.c", "int gpl_facility(int x) { return x; }\nEXPORT_SYMBOL_GPL(gpl_facility);\n");
+        dir.Write("a_plain.c", "int twice(int x) { return x; }\nEXPORT_SYMBOL(twice);\n");
+        dir.Write("b_gpl.c", "static int inner(int x) { return gpl_facility(x); }\nint twice(int x) { return inner(x); }\nEXPORT_SYMBOL_GPL(twice);\n"
+            + "int only_gpl(int x) { return gpl_facility(x); }\nEXPORT_SYMBOL_GPL(only_gpl);\n");
+        var (_, findings, stderr) = Calls(dir.Path);
+        Assert.Equal("", stderr);
+        Assert.Equal(["twice"], Rules(findings, "EA3001"));
+        Assert.Contains("twice (b_gpl.c:2) -> inner (b_gpl.c:1) -> gpl_facility (EXPORT_SYMBOL_GPL, gpl.c:2)", Notes(findings, "EA3001", "twice"));
+    }
+
+    [Fact]
     public void Depth_LimitsHowManyHelpersAreFollowed()
     {
         using var dir = new TempDir();

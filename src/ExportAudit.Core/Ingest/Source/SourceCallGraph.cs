@@ -1,3 +1,4 @@
+using ExportAudit.Diagnostics;
 using ExportAudit.Model;
 
 namespace ExportAudit.Ingest.Source;
@@ -34,9 +35,9 @@ public sealed class SourceCallGraph : ICallGraph
         _global.Contains(callee) && !(caller.Definition is { } site && _byFile.TryGetValue(site.File, out var local) && local.ContainsKey(callee));
 
     /// <summary>
-    /// What the graph needs from each file, taken as the scan reads it: from a file that may export, its functions
-    /// and calls (<see cref="FunctionExtractor"/>); from every other one, a sweep (<see cref="UseSweep"/>); from both,
-    /// the identifiers it uses, by hash, and the non-static functions of a .c file. Hand it to
+    /// What the graph needs from each file, taken as the scan reads it: from a file that may export plainly, its
+    /// functions and calls (<see cref="FunctionExtractor"/>); from every other one, a sweep (<see cref="UseSweep"/>);
+    /// from both, the identifiers it uses, by hash, and the non-static functions of a .c file. Hand it to
     /// <see cref="SourceScanner.Scan(string, ISourceFileVisitor?)"/>, then to <see cref="Build"/>.
     /// </summary>
     public sealed class Sweeper : ISourceFileVisitor, IDisposable
@@ -49,7 +50,8 @@ public sealed class SourceCallGraph : ICallGraph
         // (binary, too large or unreadable: the scan reported it).
         internal ulong[]?[] Uses { get; private set; } = [];
         internal string[]?[] Globals { get; private set; } = [];
-        // The functions and calls of the files that may export, extracted from the bytes the scan read (null: swept only).
+        // The functions and calls of the files that may export plainly, extracted from the bytes the scan read (null:
+        // swept only; Build extracts a swept file whose exports turn out to start walks).
         internal IReadOnlyList<SourceFunction>?[] Functions { get; private set; } = [];
         internal IReadOnlyList<string> Files => _files;
 
@@ -61,14 +63,16 @@ public sealed class SourceCallGraph : ICallGraph
             Functions = new IReadOnlyList<SourceFunction>?[files.Count];
         }
 
-        public void Visit(int index, ReadOnlySpan<byte> data, bool mayExport)
+        public void Visit(int index, ReadOnlySpan<byte> data, SourceFileExports exports)
         {
             var file = _files[index];
             var uses = _sets.Value!;
             uses.Clear();
             var assembly = file.EndsWith(".S", StringComparison.Ordinal);
             var isC = file.EndsWith(".c", StringComparison.Ordinal);
-            if (mayExport && !assembly)
+            // A walk starts only at a plain export: a file that exports through GPL-only macros alone (half of the
+            // exporting files of linux-source-6.1, 62 of their 134 MB) is swept, which is cheaper than extracting.
+            if (exports == SourceFileExports.Any && !assembly)
             {
                 // A walk may start here: its functions and calls, and its uses on the way.
                 var functions = FunctionExtractor.Extract(file, data, null, null, usedHashes: uses, names: _names.Value);
@@ -95,14 +99,38 @@ public sealed class SourceCallGraph : ICallGraph
     /// The graph from a scan and its sweep: the functions and calls of the files that export, where the laundering
     /// walks start and go; and from every file, which exports it uses and which non-static functions it defines.
     /// </summary>
-    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs)
+    /// <param name="startsWalk">Whether the laundering check starts a walk at an exported name: its export in the
+    /// kernel's table is plain (a file's GPL-only export may be stood for by a plain one of the same name elsewhere).</param>
+    /// <param name="errors">A file that must be read again (see <see cref="Sweeper"/>) and no longer can be.</param>
+    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<string, bool> startsWalk, InputErrors errors)
     {
         var exportNames = scan.Exports.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
         var exportedIn = scan.Exports.GroupBy(e => e.File).ToDictionary(g => g.Key, g => g.Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
         var files = sweep.Files;
-        // Every file that exports was extracted during the scan (its exports come from the invocations that made
-        // the scan expect them), but an assembly one, which has no C functions.
-        var exporting = Enumerable.Range(0, files.Count).Where(i => exportedIn.ContainsKey(files[i]) && sweep.Uses[i] is not null).ToArray();
+        // The files where a walk may start, and so whose functions and calls the graph holds: a walk goes from an
+        // exported function through its own file's helpers only. The scan extracted those that export plainly; one
+        // it swept (GPL-only macros, but a plain export of a name elsewhere stands for it) is read again here.
+        var exporting = Enumerable.Range(0, files.Count)
+            .Where(i => sweep.Uses[i] is not null && exportedIn.TryGetValue(files[i], out var names) && names.Any(startsWalk)).ToArray();
+        var again = exporting.Where(i => sweep.Functions[i] is null && !files[i].EndsWith(".S", StringComparison.Ordinal)).ToArray();
+        Workers.For(again.Length, jobs, k =>
+        {
+            var file = files[again[k]];
+            try
+            {
+                using var bytes = FileBytes.Open(Path.Combine(scan.Root, file), SourceScanner.MaxFileBytes);
+                sweep.Functions[again[k]] = FunctionExtractor.Extract(file, bytes.Span);
+            }
+            catch (InputException e)
+            {
+                errors.Add(e.Error with { Path = file });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Error(file, null, e.Message);
+            }
+        });
+        // An assembly file has no C functions.
         var functions = exporting.Select(i => sweep.Functions[i] ?? []).ToArray();
         var byFile = new Dictionary<string, Dictionary<string, FunctionInfo>>(StringComparer.Ordinal);
         var all = new List<FunctionInfo>();

@@ -32,8 +32,19 @@ public interface ISourceFileVisitor
     void Begin(IReadOnlyList<string> files);
 
     /// <summary>A file's bytes (not binary, not too large); called from several threads at once, each file once.</summary>
-    /// <param name="mayExport">False when the file surely exports nothing (it invokes no export macro nor wrapper).</param>
-    void Visit(int index, ReadOnlySpan<byte> data, bool mayExport);
+    /// <param name="exports">What the file's invocations say it may export, before the tree's wrappers are known.</param>
+    void Visit(int index, ReadOnlySpan<byte> data, SourceFileExports exports);
+}
+
+/// <summary>What a file may export, as the scan sees it when it reads the file (wrappers defined elsewhere unresolved).</summary>
+public enum SourceFileExports
+{
+    /// <summary>Surely nothing: it invokes no export macro nor anything that may be a wrapper.</summary>
+    None,
+    /// <summary>Only through export.h's GPL-only macros (EXPORT_SYMBOL_GPL, EXPORT_SYMBOL_NS_GPL, ...).</summary>
+    GplOnly,
+    /// <summary>Anything else: a plain export macro, or a name that may be a wrapper of one.</summary>
+    Any,
 }
 
 public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports, IReadOnlyList<SourceLicense> Licenses, int FilesRead, int FilesTokenized)

@@ -251,6 +251,24 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         static ExportKind Kind(string macro) => macro.EndsWith("_GPL", StringComparison.Ordinal) ? ExportKind.GplOnly : ExportKind.Plain;
     }
 
+    private static SourceFileExports MayExport(List<Invocation> invocations)
+    {
+        var exports = SourceFileExports.None;
+        foreach (var invocation in invocations)
+        {
+            if (invocation.Name is "MODULE_LICENSE" or "MODULE_IMPORT_NS") continue;
+            if (!IsGplOnlyBase(invocation.Name)) return SourceFileExports.Any;
+            exports = SourceFileExports.GplOnly;
+        }
+        return exports;
+    }
+
+    // export.h's macros whose every export is GPL-only (a tree that redefined one would be caught by the call graph,
+    // which judges a file by the exports finally made, not by this).
+    private static bool IsGplOnlyBase(string macro) => macro is "EXPORT_SYMBOL_GPL" or "EXPORT_SYMBOL_NS_GPL" or "EXPORT_SYMBOL_GPL_FOR_MODULES"
+        or "EXPORT_TRACEPOINT_SYMBOL_GPL" or "EXPORT_STATIC_CALL_GPL" or "EXPORT_STATIC_CALL_TRAMP_GPL" or "EXPORT_PER_CPU_SYMBOL_GPL"
+        or "EXPORT_UNUSED_SYMBOL_GPL";
+
     // The license argument of export.h's inner macros: "_gpl" up to 6.4, "GPL" from 6.5.
     private static bool IsGplSection(string arg) => Unquote(arg) is "_gpl" or "GPL";
 
@@ -399,13 +417,13 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             // A file is tokenized only when it names EXPORT_*, MODULE_LICENSE or MODULE_IMPORT_NS (a quarter of a tree).
             if (Candidates(data, wanted) is not { } candidates)
             {
-                visitor?.Visit(index, data, mayExport: false);
+                visitor?.Visit(index, data, SourceFileExports.None);
                 return null;
             }
             Interlocked.Increment(ref tokenized);
             var scan = Tokenize(relative, data, makefileNamespaces, wanted, candidates);
             // Its exports are known once every wrapper is: any invocation but the two module macros may make one.
-            visitor?.Visit(index, data, mayExport: scan.Invocations.Exists(i => i.Name is not ("MODULE_LICENSE" or "MODULE_IMPORT_NS")));
+            visitor?.Visit(index, data, MayExport(scan.Invocations));
             return scan;
         }
         catch (InputException e)
