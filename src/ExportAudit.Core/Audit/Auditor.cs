@@ -90,7 +90,7 @@ public static class Auditor
         // Owned by the module Kbuild builds it into, else by its file.
         var table = ModpostChecks.Table([(scan.KernelExports(e => e.Owner ?? e.File), scan.Root)], []);
         var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors);
-        var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth).ToList();
+        var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth, options.Jobs).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
         // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.
         var generated = scan.Exports.Where(e => e.Macro.Contains("TRACEPOINT", StringComparison.Ordinal) || e.Macro.Contains("STATIC_CALL", StringComparison.Ordinal)

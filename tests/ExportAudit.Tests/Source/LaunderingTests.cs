@@ -63,6 +63,33 @@ public class LaunderingTests
     }
 
     [Fact]
+    public void WalksOnSeveralThreads_MakeTheSameFindingsInTheSameOrder()
+    {
+        // 600 plain exports, each a wrapper of one or two GPL-only ones through helpers, or reaching unexported code.
+        var functions = new Dictionary<string, FunctionInfo>();
+        var exports = new List<Export>();
+        var random = new Random(7);
+        for (var i = 0; i < 600; i++)
+        {
+            var calls = Enumerable.Range(0, random.Next(1, 4)).Select(_ => random.Next(3) switch { 0 => $"gpl_{random.Next(40)}", 1 => $"helper_{random.Next(300)}", _ => $"core_{random.Next(50)}" }).ToArray();
+            functions[$"entry_{i}"] = new($"entry_{i}", null, calls, true);
+            exports.Add(Make.Export($"entry_{i}"));
+        }
+        for (var i = 0; i < 300; i++)
+        {
+            functions[$"helper_{i}"] = new($"helper_{i}", null, [$"gpl_{random.Next(40)}", $"core_{random.Next(50)}"], false);
+        }
+        exports.AddRange(Enumerable.Range(0, 40).Select(i => Make.Export($"gpl_{i}", ExportKind.GplOnly)));
+        var table = Make.Table([.. exports]);
+        string Describe(IReadOnlyList<ExportAudit.Diagnostics.Finding> found) =>
+            string.Join("\n", found.Select(f => $"{f.Order} {f.Rule.Id} {f.Symbol} {f.Message} | {string.Join(" | ", f.Evidence.Notes)}"));
+
+        var one = LaunderingCheck.Run(new ModelCallGraph(functions), table, jobs: 1);
+        Assert.True(one.Count > 500, $"{one.Count} findings");
+        Assert.Equal(Describe(one), Describe(LaunderingCheck.Run(new ModelCallGraph(functions), table, jobs: 4)));
+    }
+
+    [Fact]
     public void CallsOnADirectoryWithNeitherSourcesNorModules_IsAnInputError()
     {
         using var dir = new TempDir();

@@ -34,36 +34,13 @@ public static class LaunderingCheck
     public static IReadOnlyList<Finding> Run(IReadOnlyDictionary<string, FunctionInfo> functions, SymbolTable exports, int depth = DefaultDepth) =>
         Run(new ModelCallGraph(functions), exports, depth);
 
-    public static IReadOnlyList<Finding> Run(ICallGraph graph, SymbolTable exports, int depth = DefaultDepth)
+    /// <param name="jobs">Threads for the walks (each start's is its own); the findings are the same for any number.</param>
+    public static IReadOnlyList<Finding> Run(ICallGraph graph, SymbolTable exports, int depth = DefaultDepth, int jobs = 1)
     {
-        var findings = new List<(Finding Finding, int Rank)>();
-        foreach (var function in graph.Functions.Where(f => f.Exported).OrderBy(f => f.Name, StringComparer.Ordinal).ThenBy(f => f.Definition?.File, StringComparer.Ordinal))
-        {
-            if (exports.Find(function.Name) is not { IsGplOnly: false } export)
-            {
-                continue;
-            }
-            var gplOnly = new List<CallChain>();
-            var unexported = new List<CallChain>();
-            Walk(function, [function], graph, exports, depth, gplOnly, unexported, new HashSet<string>(StringComparer.Ordinal) { function.Name });
-            // Thin wrappers first: few statements and calls, the GPL-only call made directly.
-            var thinness = function.Statements * 10 + function.Calls.Count * 10 + gplOnly.Select(c => c.Path.Count).DefaultIfEmpty(9).Min();
-            if (gplOnly.Count > 0)
-            {
-                var targets = gplOnly.Select(c => c.Target).Distinct().ToArray();
-                findings.Add((new Finding(LaunderingRules.GplOnlyLaundered, LaunderingRules.GplOnlyLaundered.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
-                    $"{export.Kind.MacroName()}({export.Name}) reaches GPL-only {string.Join(", ", targets)}",
-                    new Evidence { Export = export, Notes = [.. gplOnly.Select(c => Describe(c, exports)), function.Statements > 0 ? $"calls: {function.Calls.Count}, statements: {function.Statements}" : $"calls: {function.Calls.Count}"] })
-                { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, thinness));
-            }
-            if (unexported.Count > 0)
-            {
-                findings.Add((new Finding(LaunderingRules.ReachesUnexported, LaunderingRules.ReachesUnexported.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
-                    $"{export.Kind.MacroName()}({export.Name}) reaches unexported {string.Join(", ", unexported.Select(c => c.Target).Distinct())}",
-                    new Evidence { Export = export, Notes = [.. unexported.Select(c => Describe(c, exports))] })
-                { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, 1000 + thinness));
-            }
-        }
+        var starts = graph.Functions.Where(f => f.Exported).OrderBy(f => f.Name, StringComparer.Ordinal).ThenBy(f => f.Definition?.File, StringComparer.Ordinal).ToArray();
+        var made = new List<(Finding Finding, int Rank)>?[starts.Length];
+        ExportAudit.Ingest.Workers.For(starts.Length, jobs, k => made[k] = FromStart(starts[k], graph, exports, depth));
+        var findings = made.Where(m => m is not null).SelectMany(m => m!).ToList();
         // Reports sort by module and symbol (contracts.md); the ranking travels as Order and as a note.
         var laundered = findings.Count(f => f.Finding.Rule == LaunderingRules.GplOnlyLaundered);
         return findings.OrderBy(f => f.Rank).ThenBy(f => f.Finding.Symbol, StringComparer.Ordinal)
@@ -74,6 +51,37 @@ public static class LaunderingCheck
                     ? f.Finding.Evidence with { Notes = [.. f.Finding.Evidence.Notes, $"thin-wrapper rank: {i + 1} of {laundered}"] }
                     : f.Finding.Evidence,
             }).ToArray();
+    }
+
+    // The findings of one exported function: null when its export is GPL-only or it reaches nothing to report.
+    private static List<(Finding Finding, int Rank)>? FromStart(FunctionInfo function, ICallGraph graph, SymbolTable exports, int depth)
+    {
+        if (exports.Find(function.Name) is not { IsGplOnly: false } export)
+        {
+            return null;
+        }
+        List<(Finding Finding, int Rank)>? findings = null;
+        var gplOnly = new List<CallChain>();
+        var unexported = new List<CallChain>();
+        Walk(function, [function], graph, exports, depth, gplOnly, unexported, new HashSet<string>(StringComparer.Ordinal) { function.Name });
+        // Thin wrappers first: few statements and calls, the GPL-only call made directly.
+        var thinness = function.Statements * 10 + function.Calls.Count * 10 + gplOnly.Select(c => c.Path.Count).DefaultIfEmpty(9).Min();
+        if (gplOnly.Count > 0)
+        {
+            var targets = gplOnly.Select(c => c.Target).Distinct().ToArray();
+            (findings ??= []).Add((new Finding(LaunderingRules.GplOnlyLaundered, LaunderingRules.GplOnlyLaundered.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
+                $"{export.Kind.MacroName()}({export.Name}) reaches GPL-only {string.Join(", ", targets)}",
+                new Evidence { Export = export, Notes = [.. gplOnly.Select(c => Describe(c, exports)), function.Statements > 0 ? $"calls: {function.Calls.Count}, statements: {function.Statements}" : $"calls: {function.Calls.Count}"] })
+            { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, thinness));
+        }
+        if (unexported.Count > 0)
+        {
+            (findings ??= []).Add((new Finding(LaunderingRules.ReachesUnexported, LaunderingRules.ReachesUnexported.DefaultSeverity, export.OwnerName, export.Name, export.Namespace, export.OwnerName,
+                $"{export.Kind.MacroName()}({export.Name}) reaches unexported {string.Join(", ", unexported.Select(c => c.Target).Distinct())}",
+                new Evidence { Export = export, Notes = [.. unexported.Select(c => Describe(c, exports))] })
+            { Location = export.Definition ?? function.Definition ?? export.ReadFrom }, 1000 + thinness));
+        }
+        return findings;
     }
 
     private static void Walk(FunctionInfo from, List<FunctionInfo> path, ICallGraph graph, SymbolTable exports,
