@@ -160,10 +160,24 @@ public class UseSweepTests
     }
 
     [Fact]
+    public void DeclarationsThatStartWithStatic_TheQuickAnswerOnlyWhereItIsTheExtractors()
+    {
+        // The sweep passes a declaration whose first token is `static` followed by a name without tokenizing it; a
+        // continuation joining the word to the next, a '(' after it, a comment or directive before the name go the long way.
+        AssertSame("static int f(void) { return g(); }\n  \n\tstatic\tinline int h(void) { return 1; }\nint visible(void) { return 0; }\n");
+        AssertSame("static\\\nint joined(void) { return 0; }\n");
+        AssertSame("static(void) { return 0; }\nstatic (int x) { return x; }\n");
+        AssertSame("staticky named(void) { return 0; }\nstatic_assert_like(void) { return 0; }\n");
+        AssertSame("static /* int */ int commented(void) { return 0; }\nstatic\n#ifdef X\nint\n#endif\nunder_if(void) { return 0; }\n");
+        AssertSame("/* x */ static int after_comment(void) { return 0; }\n#define S static\nS int through_macro(void) { return 0; }\n");
+    }
+
+    [Fact]
     public void RandomCLikeText_TheSameAsTheExtractor()
     {
         string[] pieces = ["{", "}", ";", "(", ")", "=", "#if X\n", "#else\n", "#endif\n", "#define M(a) m_body(a)\n", "static ", "int ", "foo", "bar_baz",
-            "__attr", "CAPS", "1.5e+3", "0x1f", ".7", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "/* } */", "// x\n", "// y!\n", "\\\n", "\n", " ", "\t", "struct ", "$d", "\r\n", "/", "*", "#", "\\"];
+            "__attr", "CAPS", "1.5e+3", "0x1f", ".7", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "/* } */", "// x\n", "// y!\n", "\\\n", "\n", " ", "\t", "struct ", "$d", "\r\n", "/", "*", "#", "\\",
+            "static", "\nstatic\\\n", "staticx "];
         var random = new Random(20261201);
         for (var round = 0; round < 3000; round++)
         {

@@ -192,7 +192,7 @@ public static class UseSweep
             {
                 if (c == '{')
                 {
-                    _current = _segments is null || !MayBeFunction(at) ? null : GlobalFunctionName(at);
+                    _current = _segments is null || !MayBeFunction(at) || StartsStatic() ? null : GlobalFunctionName(at);
                     _segments?.Clear();
                     _depth = 1;
                 }
@@ -307,6 +307,30 @@ public static class UseSweep
             if (last < 0) return false; // no token at all: FunctionName finds nothing either
             var c = span[last];
             return c is (byte)')' or (byte)'\\' || CTokenizer.IsIdentPart(c) || span.IndexOfAny((byte)'#', (byte)'/') >= 0;
+        }
+
+        // True where the declaration's first token is `static` and an identifier follows: the function, if it is one,
+        // is static (its name is then not wanted), whatever the extractor's FunctionName makes of the rest. Known from
+        // the bytes when the declaration is one span that starts with the word, with nothing before it but blanks. On
+        // the files of linux-source-6.1 that export nothing: 272,000 of the 492,000 declarations before a file-scope
+        // brace, which are then not tokenized.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private readonly bool StartsStatic()
+        {
+            if (_segments!.Count > 0) return false;
+            var s = _s;
+            var i = SkipBlanks(s, _segmentOpen);
+            if (!s[i..].StartsWith("static"u8)) return false;
+            i += "static".Length;
+            if (i >= s.Length || CTokenizer.IsIdentPart(s[i])) return false; // a longer name
+            i = SkipBlanks(s, i);
+            return i < s.Length && CTokenizer.IsIdentStart(s[i]); // not '(', a comment, a directive or a continuation (which may join the word to more)
+
+            static int SkipBlanks(ReadOnlySpan<byte> s, int i)
+            {
+                while (i < s.Length && s[i] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f' or (byte)'\v') i++;
+                return i;
+            }
         }
 
         // The extractor's declaration: the file-scope tokens since the last ';', '{' or '}', directives left out, at most 512.
