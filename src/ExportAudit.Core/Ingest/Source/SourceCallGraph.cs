@@ -96,8 +96,8 @@ public sealed class SourceCallGraph : ICallGraph
     }
 
     /// <summary>
-    /// The graph from a scan and its sweep: the functions and calls of the files that export, where the laundering
-    /// walks start and go; and from every file, which exports it uses and which non-static functions it defines.
+    /// The graph from a scan and its sweep: the functions and calls of the files where a laundering walk may start
+    /// (and so goes); and from every file, which exports it uses and which non-static functions it defines.
     /// </summary>
     /// <param name="startsWalk">Whether the laundering check starts a walk at an exported name: its export in the
     /// kernel's table is plain (a file's GPL-only export may be stood for by a plain one of the same name elsewhere).</param>

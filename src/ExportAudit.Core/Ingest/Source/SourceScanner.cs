@@ -251,6 +251,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         static ExportKind Kind(string macro) => macro.EndsWith("_GPL", StringComparison.Ordinal) ? ExportKind.GplOnly : ExportKind.Plain;
     }
 
+    // What the visitor is told of a file: Any as soon as one invocation may export plainly (or be a wrapper).
     private static SourceFileExports MayExport(List<Invocation> invocations)
     {
         var exports = SourceFileExports.None;
