@@ -84,7 +84,8 @@ public static class Auditor
     public static AuditResult LaunderTree(string root, int depth, ExportAudit.Ingest.Source.SourceScanOptions options, AuditRequest request)
     {
         var errors = new InputErrors();
-        // The call graph is taken from each file's bytes as the scan reads them: the tree is read once.
+        // The call graph is taken from each file's bytes as the scan reads them: the tree is read once (Build reads again
+        // the few swept files where a walk turns out to start).
         using var sweep = new ExportAudit.Ingest.Source.SourceCallGraph.Sweeper();
         var scan = new ExportAudit.Ingest.Source.SourceScanner(errors, options).Scan(root.TrimEnd('/'), sweep);
         // Owned by the module Kbuild builds it into, else by its file.
