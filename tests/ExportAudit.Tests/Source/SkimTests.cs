@@ -238,6 +238,31 @@ public class SkimTests
             var span = from <= data.Length ? data.AsSpan(from).IndexOf(needle) : -1;
             var expected = span < 0 ? -1 : from + span;
             Assert.Equal(expected, NeedleSearch.IndexOf(data, from, needle));
+            Assert.Equal(expected, NeedleSearch.IndexOf(data, from, new Needle(needle)));
+        }
+    }
+
+    [Fact]
+    public void Needle_ComparesItsTwoRarestBytes_AndFindsWhatSpanIndexOfFinds()
+    {
+        // Wrapper names of 6.1's headers: the compared bytes are not their common first ones ('_', 'd').
+        var cond = new Needle("__cond_export_sym_0"u8.ToArray());
+        Assert.True(cond.P > 1 && cond.Q > cond.P, $"{cond.P}, {cond.Q}");
+        Assert.NotEqual(0, new Needle("define_machine"u8.ToArray()).P);
+        var random = new Random(7);
+        string[] names = ["__cond_export_sym_0", "define_machine", "nfit_test_watermark", "DECLARE_VM_GET_PAGE_PROT", "ab", "zq"];
+        for (var round = 0; round < 3000; round++)
+        {
+            var name = names[round % names.Length];
+            var text = new StringBuilder();
+            while (text.Length < random.Next(0, 400))
+            {
+                text.Append(random.Next(4) switch { 0 => name, 1 => name[..random.Next(name.Length)], 2 => name[random.Next(name.Length)..], _ => "_de x\n" });
+            }
+            var data = Encoding.ASCII.GetBytes(text.ToString());
+            var from = random.Next(0, data.Length + 2);
+            var span = from <= data.Length ? data.AsSpan(from).IndexOf(Encoding.ASCII.GetBytes(name)) : -1;
+            Assert.Equal(span < 0 ? -1 : from + span, NeedleSearch.IndexOf(data, from, new Needle(Encoding.ASCII.GetBytes(name))));
         }
     }
 

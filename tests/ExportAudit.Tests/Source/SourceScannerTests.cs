@@ -300,4 +300,64 @@ public class SourceScannerTests
         Assert.Equal("exportaudit: huge.c: file of 2,147,483,648 bytes is larger than the 268,435,456-byte limit\n", r.Stderr);
         Assert.Contains("\"symbol\": \"good\"", r.Stdout);
     }
+
+    private sealed class Told : ISourceFileVisitor
+    {
+        private IReadOnlyList<string> _files = [];
+        public System.Collections.Concurrent.ConcurrentDictionary<string, SourceFileExports> ByFile { get; } = new();
+        public void Begin(IReadOnlyList<string> files) => _files = files;
+        public void Visit(int index, ReadOnlySpan<byte> data, SourceFileExports exports) => ByFile[_files[index]] = exports;
+    }
+
+    [Fact]
+    public void TheVisitorIsToldWhatEachFileMayExport_GplOnlyOnlyForExportHsGplMacros()
+    {
+        // The call graph sweeps a GPL-only file instead of extracting its functions: only export.h's GPL-only macros
+        // may make one; a plain macro, a tree-defined wrapper or an unknown invocation of EXPORT_ make it Any.
+        using var dir = new TempDir();
+        dir.Write("include/wrap.h", "#define MY_EXPORT(x) EXPORT_SYMBOL_GPL(x)\n");
+        dir.Write("none.c", "int f(void) { return 0; }\n");
+        dir.Write("license.c", "MODULE_LICENSE(\"GPL\");\nMODULE_IMPORT_NS(FOO);\n");
+        dir.Write("gpl.c", "int a(void) { return 0; }\nEXPORT_SYMBOL_GPL(a);\nEXPORT_SYMBOL_NS_GPL(a2, NS);\nEXPORT_TRACEPOINT_SYMBOL_GPL(t);\nMODULE_LICENSE(\"GPL\");\n");
+        dir.Write("plain.c", "int b(void) { return 0; }\nEXPORT_SYMBOL_GPL(b2);\nEXPORT_SYMBOL(b);\n");
+        dir.Write("wrapped.c", "int c(void) { return 0; }\nMY_EXPORT(c);\n");
+        var told = new Told();
+        new SourceScanner(new InputErrors(), new SourceScanOptions { Jobs = 2 }).Scan(dir.Path, told);
+        Assert.Equal(SourceFileExports.None, told.ByFile["none.c"]);
+        Assert.Equal(SourceFileExports.None, told.ByFile["license.c"]);
+        Assert.Equal(SourceFileExports.GplOnly, told.ByFile["gpl.c"]);
+        Assert.Equal(SourceFileExports.Any, told.ByFile["plain.c"]);
+        Assert.Equal(SourceFileExports.Any, told.ByFile["wrapped.c"]);
+        Assert.Equal(6, told.ByFile.Count);
+    }
+
+    [Fact]
+    public void WrappersFromHeaders_MarkAFileThatHasNoOtherExport_BareNamesOfParameterlessOnesToo()
+    {
+        // Each file below exports only through a header's wrapper: a neutral name, EXPORT not followed by '_',
+        // a MODULE_ name, EXPORT_ with no '(' after it, and parameterless wrappers used by their bare name (as
+        // include/linux/mm.h's DECLARE_VM_GET_PAGE_PROT, a function and its export, is by arch/s390/mm/mmap.c).
+        using var dir = new TempDir();
+        dir.Write("include/wrappers.h", """
+            #define NEUTRAL(x) EXPORT_SYMBOL(x)
+            #define MY_EXPORT(x) EXPORT_SYMBOL_GPL(x)
+            #define MODULE_MINE(x) EXPORT_SYMBOL(x)
+            #define EXPORT_BARE EXPORT_SYMBOL(bare)
+            #define DECLARE_THING \
+            int thing(void) { return 0; } \
+            EXPORT_SYMBOL(thing);
+            #define PAREN_ONLY(x) EXPORT_SYMBOL(x)
+            """);
+        dir.Write("a.c", "int f;\nNEUTRAL(f);\n");
+        dir.Write("b.c", "int c;\nMY_EXPORT(c);\n");
+        dir.Write("c.c", "int d;\nMODULE_MINE(d);\n");
+        dir.Write("d.c", "int bare;\nEXPORT_BARE\nint after;\n");
+        dir.Write("e.c", "#include <linux/mm.h>\nDECLARE_THING\n");
+        dir.Write("f.c", "int g;\n#define LOCAL_OBJ EXPORT_SYMBOL(g)\nLOCAL_OBJ;\n");
+        // Not invocations: a function-like wrapper's bare name, a wrapper's name in a comment or inside a longer name.
+        dir.Write("g.c", "int p;\nint (*q)(int) = PAREN_ONLY;\n/* NEUTRAL(commented) */\nint NEUTRAL_x;\n");
+        Assert.Equal(
+            ["bare EXPORT_SYMBOL  d.c:2", "c EXPORT_SYMBOL_GPL  b.c:2", "d EXPORT_SYMBOL  c.c:2", "f EXPORT_SYMBOL  a.c:2", "g EXPORT_SYMBOL  f.c:3", "thing EXPORT_SYMBOL  e.c:2"],
+            Exports(Scan(dir)).Order(StringComparer.Ordinal));
+    }
 }

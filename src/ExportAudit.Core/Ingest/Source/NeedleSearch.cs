@@ -15,8 +15,15 @@ namespace ExportAudit.Ingest.Source;
 internal static class NeedleSearch
 {
     /// <summary>The first position at or after <paramref name="from"/> where <paramref name="needle"/> starts, or -1.</summary>
+    public static int IndexOf(ReadOnlySpan<byte> data, int from, ReadOnlySpan<byte> needle) => IndexOf(data, from, needle, 0, needle.Length - 1);
+
+    /// <summary>The same for a needle searched many times, comparing its two rarest bytes (<see cref="Needle"/>).</summary>
+    public static int IndexOf(ReadOnlySpan<byte> data, int from, Needle needle) => IndexOf(data, from, needle.Bytes, needle.P, needle.Q);
+
+    // Each vector step compares the bytes at offsets p and q of every position with the needle's, and checks whole
+    // only the positions where both agree.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int IndexOf(ReadOnlySpan<byte> data, int from, ReadOnlySpan<byte> needle)
+    private static int IndexOf(ReadOnlySpan<byte> data, int from, ReadOnlySpan<byte> needle, int p, int q)
     {
         if (needle.IsEmpty)
         {
@@ -27,12 +34,12 @@ internal static class NeedleSearch
         ref var start = ref MemoryMarshal.GetReference(data);
         if (Vector512.IsHardwareAccelerated)
         {
-            var first = Vector512.Create(needle[0]);
-            var end = Vector512.Create(needle[last]);
+            var atP = Vector512.Create(needle[p]);
+            var atQ = Vector512.Create(needle[q]);
             for (; i + Vector512<byte>.Count + last <= data.Length; i += Vector512<byte>.Count)
             {
-                var hits = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), first)
-                    & Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)(i + last)), end);
+                var hits = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)(i + p)), atP)
+                    & Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)(i + q)), atQ);
                 if (hits != Vector512<byte>.Zero && Verify(data, i, hits.ExtractMostSignificantBits(), needle) is var found and >= 0)
                 {
                     return found;
@@ -41,12 +48,12 @@ internal static class NeedleSearch
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            var first = Vector256.Create(needle[0]);
-            var end = Vector256.Create(needle[last]);
+            var atP = Vector256.Create(needle[p]);
+            var atQ = Vector256.Create(needle[q]);
             for (; i + Vector256<byte>.Count + last <= data.Length; i += Vector256<byte>.Count)
             {
-                var hits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), first)
-                    & Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)(i + last)), end);
+                var hits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)(i + p)), atP)
+                    & Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)(i + q)), atQ);
                 if (hits != Vector256<byte>.Zero && Verify(data, i, hits.ExtractMostSignificantBits(), needle) is var found and >= 0)
                 {
                     return found;
@@ -74,4 +81,32 @@ internal static class NeedleSearch
         }
         return -1;
     }
+}
+
+/// <summary>
+/// A needle and the two of its positions whose bytes are rarest in kernel source, which <see cref="NeedleSearch"/>
+/// compares: its first and last bytes are often common ones ('_', 'd', 'e'), and each false agreement is a check of
+/// the whole needle. linux-source-6.1's .c and .S files in memory, one thread, 5 alternating rounds, the 7 wrapper
+/// names the headers define: 321-338 ms against 475-506 ms for the first and last bytes.
+/// </summary>
+internal sealed class Needle
+{
+    // Bytes from common to rare in a seventh of linux-source-6.1's .c, .h and .S files (164 MB); others rarer still.
+    private const string Common = " _et\t\ni0rnsadEcoATSCfRIlupPD,NMLmFxO*)(1;hg2vb-GBU=#H/X>4V3k.wKy8W\"6{}5Y&q79:<[]Qz+\\Z|%!j@'J?~$^`";
+
+    public Needle(byte[] bytes)
+    {
+        Bytes = bytes;
+        int p = 0, q = bytes.Length - 1;
+        for (var k = 0; k < bytes.Length; k++) if (Rank(bytes[k]) > Rank(bytes[p])) p = k;
+        q = p == 0 ? bytes.Length - 1 : 0;
+        for (var k = 0; k < bytes.Length; k++) if (k != p && Rank(bytes[k]) > Rank(bytes[q])) q = k;
+        (P, Q) = (Math.Min(p, q), Math.Max(p, q));
+    }
+
+    public byte[] Bytes { get; }
+    public int P { get; }
+    public int Q { get; }
+
+    private static int Rank(byte c) => Common.IndexOf((char)c) is var i and >= 0 ? i : Common.Length;
 }

@@ -69,7 +69,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         var wrappers = new Dictionary<string, List<Define>>(StringComparer.Ordinal);
         foreach (var headersPhase in new[] { true, false })
         {
-            var names = new Wanted(wrappers.Keys);
+            var names = new Wanted(wrappers.Keys, wrappers.Where(p => p.Value.Exists(d => d.Params is null)).Select(p => p.Key));
             Workers.For(files.Length, options.Jobs, i =>
             {
                 if (isHeader[i] != headersPhase)
@@ -294,11 +294,13 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         {
             return;
         }
-        // The definition in the same file wins; else every active (or unknown) definition in the tree.
-        var defines = candidates.Where(d => d.File == file).ToArray();
+        // The definition in the same file wins; else every active (or unknown) definition in the tree. A bare name
+        // (no arguments, not even empty ones) invokes only a definition without parameters, as in C.
+        var bare = args.Count == 0;
+        var defines = candidates.Where(d => d.File == file && (!bare || d.Params is null)).ToArray();
         if (defines.Length == 0)
         {
-            defines = candidates.Where(d => d.Active != false).ToArray();
+            defines = candidates.Where(d => d.Active != false && (!bare || d.Params is null)).ToArray();
         }
         foreach (var define in defines.DistinctBy(d => string.Join(" ", d.Body)))
         {
@@ -453,20 +455,24 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     /// over the 6.1 tree's 388 MB of marked files: 400 vs 112 ms; warm 100 vs 113 ms).</summary>
     private sealed class Wanted
     {
-        public Wanted(IEnumerable<string> wrapperNames)
+        public Wanted(IEnumerable<string> wrapperNames, IEnumerable<string>? objectLike = null)
         {
             Wrappers = new HashSet<string>(wrapperNames, StringComparer.Ordinal);
             Lookup = Wrappers.GetAlternateLookup<ReadOnlySpan<char>>();
+            ObjectLike = new Utf8NameSet(objectLike ?? []);
             Patterns = [.. Wrappers.Where(n => !n.Contains("EXPORT", StringComparison.Ordinal) && !n.StartsWith("MODULE_", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal).Select(Encoding.ASCII.GetBytes)];
+                .Order(StringComparer.Ordinal).Select(n => new Needle(Encoding.ASCII.GetBytes(n)))];
         }
 
         public HashSet<string> Wrappers { get; }
         public HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; }
-        public byte[][] Patterns { get; }
+        /// <summary>The wrappers with an object-like definition (no parameters): invoked by their bare name. Every
+        /// identifier of a collected statement is looked up: the set's filter turns most away unhashed.</summary>
+        public Utf8NameSet ObjectLike { get; }
+        public Needle[] Patterns { get; }
     }
 
-    private static readonly byte[][] Continuations = ["\\\n"u8.ToArray(), "\\\r\n"u8.ToArray()];
+    private static readonly Needle[] Continuations = [new("\\\n"u8.ToArray()), new("\\\r\n"u8.ToArray())];
 
     // Where identifiers that may start an export or module macro begin, ascending; null when the file names no
     // EXPORT_*, MODULE_LICENSE or MODULE_IMPORT_NS at all (most files: one pass over them, no more).
@@ -479,29 +485,33 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         {
             var export = data[at] == 'E';
             var end = at + (export ? "EXPORT".Length : "MODULE_".Length);
-            marked |= export
+            var start = IdentifierStart(data, at);
+            marked = marked || (export
                 ? end < data.Length && data[end] == '_' && MayBeInvoked(data, end)
-                : data[end..].StartsWith("LICENSE"u8) || data[end..].StartsWith("IMPORT_NS"u8);
-            result.Add(IdentifierStart(data, at));
+                : data[end..].StartsWith("LICENSE"u8) || data[end..].StartsWith("IMPORT_NS"u8))
+                || wanted.Wrappers.Count > 0 && IsKnown(data[start..IdentifierEnd(data, start)], wanted.Lookup); // a wrapper's name: EXPORT_FOO with no '(', MY_EXPORT, MODULE_MINE
+            result.Add(start);
+        }
+        // The wrappers the headers define without those marks in their names (6.1: DECLARE_VM_GET_PAGE_PROT,
+        // ALIAS_MV, define_machine, ...) mark a file too: the only export of arch/s390/mm/mmap.c is one.
+        foreach (var pattern in wanted.Patterns)
+        {
+            for (var at = NeedleSearch.IndexOf(data, 0, pattern); at >= 0; at = NeedleSearch.IndexOf(data, at + pattern.Bytes.Length, pattern))
+            {
+                result.Add(IdentifierStart(data, at));
+                marked = true;
+            }
         }
         if (!marked)
         {
             return null;
         }
-        // The wrappers' names are looked for in marked files only.
-        foreach (var pattern in wanted.Patterns)
-        {
-            for (var at = NeedleSearch.IndexOf(data, 0, pattern); at >= 0; at = NeedleSearch.IndexOf(data, at + pattern.Length, pattern))
-            {
-                result.Add(IdentifierStart(data, at));
-            }
-        }
         // A name split by a backslash-newline (EXPO\<newline>RT_SYMBOL) is one identifier to C: the tokenizer joins it.
         foreach (var continuation in Continuations)
         {
-            for (var start = NeedleSearch.IndexOf(data, 0, continuation); start >= 0; start = NeedleSearch.IndexOf(data, start + continuation.Length, continuation))
+            for (var start = NeedleSearch.IndexOf(data, 0, continuation); start >= 0; start = NeedleSearch.IndexOf(data, start + continuation.Bytes.Length, continuation))
             {
-                var at = start + continuation.Length;
+                var at = start + continuation.Bytes.Length;
                 if (start > 0 && IsIdentPart(data[start - 1]) && at < data.Length && IsIdentPart(data[at]))
                 {
                     result.Add(IdentifierStart(data, start));
@@ -538,6 +548,15 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         while (at > 0 && IsIdentPart(data[at - 1]))
         {
             at--;
+        }
+        return at;
+    }
+
+    private static int IdentifierEnd(ReadOnlySpan<byte> data, int at)
+    {
+        while (at < data.Length && IsIdentPart(data[at]))
+        {
+            at++;
         }
         return at;
     }
@@ -686,12 +705,12 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             if (ends || pending.Count > 4096)
             {
                 depth = 0;
-                Collect(data, pending, invocations, Condition, defaultNamespace, defines, wanted.Lookup, renames);
+                Collect(data, pending, invocations, Condition, defaultNamespace, defines, wanted, renames);
                 pending.Clear();
                 full = false;
             }
         }
-        Collect(data, pending, invocations, Condition, defaultNamespace, defines, wanted.Lookup, renames);
+        Collect(data, pending, invocations, Condition, defaultNamespace, defines, wanted, renames);
         if (tokenizer.Problem is { } problem)
         {
             // Not C any more from there on: what follows was not scanned (Debian's 6.1 and 6.12 trees have none).
@@ -772,16 +791,25 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         return tokens.Count == 3 && tokens[2].Kind == CTokenKind.Identifier; // #define a b: a rename
     }
 
-    // Export and module macro invocations in a run of ordinary tokens (between semicolons).
+    // Export and module macro invocations in a run of ordinary tokens (between semicolons): NAME ( args ), and the
+    // bare name of a wrapper defined without parameters (DECLARE_VM_GET_PAGE_PROT, a whole function and its export).
     // The #if condition text is built only for a statement that holds an invocation (it was once per statement).
     private static void Collect(ReadOnlySpan<byte> data, List<CToken> tokens, List<Invocation> into, Func<string?> condition, string? defaultNamespace,
-        List<Define> localDefines, HashSet<string>.AlternateLookup<ReadOnlySpan<char>> knownWrappers, Dictionary<string, string> renames)
+        List<Define> localDefines, Wanted wanted, Dictionary<string, string> renames)
     {
-        for (var i = 0; i + 1 < tokens.Count; i++)
+        for (var i = 0; i < tokens.Count; i++)
         {
             var t = tokens[i];
-            if (t.Kind != CTokenKind.Identifier || tokens[i + 1].Kind != CTokenKind.Punct || data[tokens[i + 1].Start] != '(')
+            if (t.Kind != CTokenKind.Identifier)
             {
+                continue;
+            }
+            if (i + 1 == tokens.Count || tokens[i + 1].Kind != CTokenKind.Punct || data[tokens[i + 1].Start] != '(')
+            {
+                if (t.Text(data) is var bare && bare.IndexOf((byte)'\\') < 0 && (wanted.ObjectLike.TryGetValue(bare, out _) || IsLocalObjectLike(bare, localDefines)))
+                {
+                    into.Add(new Invocation(Text(data, t), [], t.Line, condition(), defaultNamespace));
+                }
                 continue;
             }
             // Candidates only: export-ish names, the module macros, and this file's own wrappers.
@@ -790,7 +818,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             {
                 nameBytes = Encoding.ASCII.GetBytes(Text(data, t)); // split by a backslash-newline
             }
-            if (nameBytes.IndexOf("EXPORT"u8) < 0 && !IsModuleMacro(nameBytes) && !IsLocalWrapper(nameBytes, localDefines) && !IsKnown(nameBytes, knownWrappers))
+            if (nameBytes.IndexOf("EXPORT"u8) < 0 && !IsModuleMacro(nameBytes) && !IsLocalWrapper(nameBytes, localDefines) && !IsKnown(nameBytes, wanted.Lookup))
             {
                 continue;
             }
@@ -857,6 +885,28 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             chars[i] = (char)name[i];
         }
         return known.Contains(chars);
+    }
+
+    private static bool IsLocalObjectLike(ReadOnlySpan<byte> name, List<Define> defines)
+    {
+        foreach (var define in defines)
+        {
+            if (define.Params is null && name.Length == define.Name.Length && IsAscii(name, define.Name))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // The name's bytes are the string's characters (both ASCII identifiers).
+    private static bool IsAscii(ReadOnlySpan<byte> name, string text)
+    {
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (name[i] != text[i]) return false;
+        }
+        return true;
     }
 
     private static bool IsLocalWrapper(ReadOnlySpan<byte> name, List<Define> defines)
