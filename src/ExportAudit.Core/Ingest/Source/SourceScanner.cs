@@ -536,10 +536,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     // tokenized for them); such a name exports nothing, and a file with no other mark is not tokenized.
     private static bool MayBeInvoked(ReadOnlySpan<byte> data, int at)
     {
-        while (at < data.Length && IsIdentPart(data[at]))
-        {
-            at++;
-        }
+        at = IdentifierEnd(data, at);
         var next = data[at..].IndexOfAnyExcept(" \t\r\n\f\v"u8);
         return next < 0 || data[at + next] is (byte)'(' or (byte)'/' or (byte)'\\' or (byte)'#';
     }
@@ -724,11 +721,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     // The identifier at start is one Collect would look at (EXPORT in it, a module macro, or a wrapper's name).
     private static bool IsCandidateName(ReadOnlySpan<byte> data, int start, List<Define> localDefines, Wanted wanted)
     {
-        var end = start;
-        while (end < data.Length && IsIdentPart(data[end]))
-        {
-            end++;
-        }
+        var end = IdentifierEnd(data, start);
         var name = data[start..end];
         if (end < data.Length && data[end] == '\\')
         {
@@ -808,7 +801,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             }
             if (i + 1 == tokens.Count || tokens[i + 1].Kind != CTokenKind.Punct || data[tokens[i + 1].Start] != '(')
             {
-                if (t.Text(data) is var bare && bare.IndexOf((byte)'\\') < 0 && (wanted.ObjectLike.TryGetValue(bare, out _) || IsLocalObjectLike(bare, localDefines)))
+                if (t.Text(data) is var bare && bare.IndexOf((byte)'\\') < 0 && (wanted.ObjectLike.TryGetValue(bare, out _) || IsLocalWrapper(bare, localDefines, objectLike: true)))
                 {
                     into.Add(new Invocation(Text(data, t), [], t.Line, condition(), defaultNamespace));
                 }
@@ -889,38 +882,26 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         return known.Contains(chars);
     }
 
-    private static bool IsLocalObjectLike(ReadOnlySpan<byte> name, List<Define> defines)
+    // A wrapper this file defines (with objectLike: one defined without parameters) by that name.
+    private static bool IsLocalWrapper(ReadOnlySpan<byte> name, List<Define> defines, bool objectLike = false)
     {
         foreach (var define in defines)
         {
-            if (define.Params is null && name.Length == define.Name.Length && IsAscii(name, define.Name))
+            if ((!objectLike || define.Params is null) && name.Length == define.Name.Length && SameAscii(name, define.Name))
             {
                 return true;
             }
         }
         return false;
-    }
 
-    // The name's bytes are the string's characters (both ASCII identifiers).
-    private static bool IsAscii(ReadOnlySpan<byte> name, string text)
-    {
-        for (var i = 0; i < name.Length; i++)
+        static bool SameAscii(ReadOnlySpan<byte> name, string text)
         {
-            if (name[i] != text[i]) return false;
-        }
-        return true;
-    }
-
-    private static bool IsLocalWrapper(ReadOnlySpan<byte> name, List<Define> defines)
-    {
-        foreach (var define in defines)
-        {
-            if (name.Length == define.Name.Length && Encoding.ASCII.GetString(name) == define.Name)
+            for (var i = 0; i < name.Length; i++)
             {
-                return true;
+                if (name[i] != text[i]) return false;
             }
+            return true;
         }
-        return false;
     }
 
     private static void HandleDirective(string file, List<string> d, int line, List<Branch> stack, ConditionEvaluator evaluator,
