@@ -9,8 +9,9 @@ namespace ExportAudit.Ingest.Source;
 /// Span.IndexOf(needle) for the scan's hot searches (wrapper names and continuations over every marked file, the ends
 /// of block comments), compiled by the JIT at its first call. A short-lived CLI runs CoreLib's ReadyToRun code for
 /// that search until tiering replaces it, which in a scan is most of the time: profiled on linux-source-6.1 (R2R
-/// apphost, 2 cores), CoreLib's precompiled substring search under <c>Candidates</c> was 12 % of all samples. Each
-/// position's byte and the one at the needle's end are compared a vector at a time, as <see cref="MarkerSearch"/> does.
+/// apphost, 2 cores), CoreLib's precompiled substring search under <c>Candidates</c> was 12 % of all samples. Two of
+/// each position's bytes (the needle's first and last, or a <see cref="Needle"/>'s rarest two) are compared a vector
+/// at a time, as <see cref="MarkerSearch"/> does.
 /// </summary>
 internal static class NeedleSearch
 {
@@ -97,9 +98,9 @@ internal sealed class Needle
     public Needle(byte[] bytes)
     {
         Bytes = bytes;
-        int p = 0, q = bytes.Length - 1;
+        var p = 0;
         for (var k = 0; k < bytes.Length; k++) if (Rank(bytes[k]) > Rank(bytes[p])) p = k;
-        q = p == 0 ? bytes.Length - 1 : 0;
+        var q = p == 0 ? bytes.Length - 1 : 0;
         for (var k = 0; k < bytes.Length; k++) if (k != p && Rank(bytes[k]) > Rank(bytes[q])) q = k;
         (P, Q) = (Math.Min(p, q), Math.Max(p, q));
     }
