@@ -105,7 +105,7 @@ public sealed class SourceCallGraph : ICallGraph
     public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<string, bool> startsWalk, InputErrors errors)
     {
         // The export names by number, in the scan's order, and the numbers each file exports: the matching below
-        // goes by number, not by string (string lookups were two thirds of this method on linux-source-6.1).
+        // goes by number, not by string (the users' lists on linux-source-6.1, instrumented: 58 -> 27 ms).
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
         var exportedIn = new Dictionary<string, List<int>>(StringComparer.Ordinal);
