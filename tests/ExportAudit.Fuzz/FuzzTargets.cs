@@ -27,6 +27,10 @@ public static class FuzzTargets
         ["patch"] = Patch,
     };
 
+    // EXPORT and MODULE_, the scanner's marks: where its next candidate may be. Made at the first input, not in the
+    // static constructor: the instrumented library must not run before the fuzzer has mapped its coverage memory.
+    private static ExportAudit.Ingest.Source.NeedleSet? s_markSet;
+
     private static readonly string ModuleSourceFile = Path.Combine(Directory.CreateTempSubdirectory("exportaudit-fuzz-").FullName, "fuzz.c");
 
     // The scanner and the function extractor (the call graph) over one file, and the call graph's sweep, which must
@@ -38,7 +42,9 @@ public static class FuzzTargets
         // The skim's quick answer for a preprocessor line against the tokenizing one, at every '#'.
         for (var hash = Array.IndexOf(bytes, (byte)'#'); hash >= 0; hash = Array.IndexOf(bytes, (byte)'#', hash + 1))
         {
-            var candidate = ExportAudit.Ingest.Source.MarkerSearch.Next(bytes, hash + 1);
+            var marks = new List<(int At, int Needle)>();
+            (s_markSet ??= new(ExportAudit.Ingest.Source.SourceScanner.Marks)).FindAll(bytes.AsSpan(hash + 1), marks);
+            var candidate = marks.Count == 0 ? -1 : hash + 1 + marks.Min(m => m.At);
             while (candidate > hash + 1 && ExportAudit.Ingest.Source.CTokenizer.IsIdentPart(bytes[candidate - 1])) candidate--;
             var quick = ExportAudit.Ingest.Source.SkippableDirective.Test(bytes, hash + 1, candidate < 0 ? int.MaxValue : candidate, out var quickEnd, out var quickInclude);
             var slow = ExportAudit.Ingest.Source.SkippableDirective.LongWay(bytes, hash + 1, out var slowEnd, out var slowInclude);

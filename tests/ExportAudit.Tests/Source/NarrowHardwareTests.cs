@@ -10,7 +10,7 @@ namespace ExportAudit.Tests.Source;
 /// </summary>
 public class NarrowHardwareTests
 {
-    private const string Classes = "*.SkimTests|*.MarkerSearchTests|*.UseSweepTests|*.NarrowHardwareTests";
+    private const string Classes = "*.SkimTests|*.NeedleSetTests|*.UseSweepTests|*.NarrowHardwareTests";
 
     [Theory]
     [InlineData("DOTNET_EnableAVX512")] // Vector256 ways

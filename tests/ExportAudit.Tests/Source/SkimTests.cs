@@ -176,7 +176,7 @@ public class SkimTests
             {
                 // The scanner's next candidate: every EXPORT and MODULE_ is one (where an identifier holding it starts).
                 var candidate = int.MaxValue;
-                for (var at = MarkerSearch.Next(text, hash + 1); at >= 0; at = -1)
+                if (FirstMark(text, hash + 1) is var at and >= 0)
                 {
                     while (at > hash + 1 && CTokenizer.IsIdentPart(text[at - 1])) at--;
                     candidate = at;
@@ -192,6 +192,16 @@ public class SkimTests
             }
         }
         Assert.True(quick > 10000, $"{quick} lines");
+    }
+
+    private static readonly NeedleSet MarkSet = new(SourceScanner.Marks);
+
+    // Where the first EXPORT or MODULE_ at or after `from` starts, or -1.
+    private static int FirstMark(ReadOnlySpan<byte> text, int from)
+    {
+        var hits = new List<(int At, int Needle)>();
+        MarkSet.FindAll(text[from..], hits);
+        return hits.Count == 0 ? -1 : from + hits.Min(h => h.At);
     }
 
     private static int NextHash(ReadOnlySpan<byte> text, int hash)

@@ -196,7 +196,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     public SourceScan ScanContent(string file, ReadOnlySpan<byte> data, string? defaultNamespace = null)
     {
         var makefile = defaultNamespace is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [file] = defaultNamespace };
-        var scan = Tokenize(file, data, makefile, new Wanted([]), Candidates(data, new Wanted([])) ?? []);
+        var none = new Wanted([]);
+        var scan = Tokenize(file, data, makefile, none, Candidates(data, none) ?? []);
         var wrappers = scan.Defines.GroupBy(d => d.Name).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var exports = new List<SourceExport>();
         var licenses = new List<string>();
@@ -448,12 +449,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         public string Text = "";
     }
 
-    /// <summary>The names a file is searched for before it is tokenized: EXPORT and MODULE_ in every file (one pass,
-    /// <see cref="MarkerSearch"/>), then, in every source file too, the wrappers the headers define without those in
-    /// their names (Debian's 6.1: 7 names; a file may export through nothing else). Byte searches, one name at a
-    /// time (<see cref="Needle"/>'s two rarest bytes): a SearchValues&lt;string&gt; search
-    /// over the file widened to chars was slower the first time in a process, which is what the CLI runs (all names
-    /// over the 6.1 tree's 388 MB of marked files: 400 vs 112 ms; warm 100 vs 113 ms).</summary>
+    /// <summary>The names a file is searched for before it is tokenized: EXPORT and MODULE_, and the wrappers the
+    /// headers define without those in their names (Debian's 6.1: 7 names; a file may export through nothing else),
+    /// all in one pass over every file (<see cref="NeedleSet"/>).</summary>
     private sealed class Wanted
     {
         public Wanted(IEnumerable<string> wrapperNames, IEnumerable<string>? objectLike = null)
@@ -461,8 +459,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             Wrappers = new HashSet<string>(wrapperNames, StringComparer.Ordinal);
             Lookup = Wrappers.GetAlternateLookup<ReadOnlySpan<char>>();
             ObjectLike = new Utf8NameSet(objectLike ?? []);
-            Patterns = [.. Wrappers.Where(n => !n.Contains("EXPORT", StringComparison.Ordinal) && !n.StartsWith("MODULE_", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal).Select(n => new Needle(Encoding.ASCII.GetBytes(n)))];
+            Names = new NeedleSet([.. Marks, .. Wrappers.Where(n => !n.Contains("EXPORT", StringComparison.Ordinal) && !n.StartsWith("MODULE_", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).Select(n => Encoding.ASCII.GetBytes(n))]);
         }
 
         public HashSet<string> Wrappers { get; }
@@ -470,39 +468,47 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         /// <summary>The wrappers with an object-like definition (no parameters): invoked by their bare name. Every
         /// identifier of a collected statement is looked up: the set's filter turns most away unhashed.</summary>
         public Utf8NameSet ObjectLike { get; }
-        public Needle[] Patterns { get; }
+        /// <summary><see cref="Marks"/> (needles 0 and 1), then the wrapper names without them.</summary>
+        public NeedleSet Names { get; }
     }
+
+    /// <summary>The marks every file is searched for: EXPORT (then '_' for an export macro) and MODULE_ (then LICENSE
+    /// or IMPORT_NS).</summary>
+    internal static byte[][] Marks => ["EXPORT"u8.ToArray(), "MODULE_"u8.ToArray()];
+
+    // A thread's hits, kept from file to file.
+    [ThreadStatic] private static List<(int At, int Needle)>? t_hits;
 
     private static readonly Needle[] Continuations = [new("\\\n"u8.ToArray()), new("\\\r\n"u8.ToArray())];
 
     // Where identifiers that may start an export or module macro begin, ascending; null when the file names no
-    // EXPORT_*, MODULE_LICENSE, MODULE_IMPORT_NS or wrapper at all (most files: a pass for the marks and one per
-    // wrapper name without them).
+    // EXPORT_*, MODULE_LICENSE, MODULE_IMPORT_NS or wrapper at all (most files: one pass for the marks and the
+    // wrapper names).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<int>? Candidates(ReadOnlySpan<byte> data, Wanted wanted)
     {
         var result = new List<int>();
         var marked = false;
-        for (var at = MarkerSearch.Next(data, 0); at >= 0; at = MarkerSearch.Next(data, at + 1))
+        var hits = t_hits ??= [];
+        hits.Clear();
+        wanted.Names.FindAll(data, hits);
+        foreach (var (at, needle) in hits)
         {
-            var export = data[at] == 'E';
-            var end = at + (export ? "EXPORT".Length : "MODULE_".Length);
             var start = IdentifierStart(data, at);
+            result.Add(start);
+            if (needle >= 2)
+            {
+                // The wrappers the headers define without the marks in their names (6.1: DECLARE_VM_GET_PAGE_PROT,
+                // ALIAS_MV, define_machine, ...) mark a file too: the only export of arch/s390/mm/mmap.c is one.
+                marked = true;
+                continue;
+            }
+            var export = needle == 0;
+            var end = at + (export ? "EXPORT".Length : "MODULE_".Length);
             marked = marked || (export
                 ? end < data.Length && data[end] == '_' && MayBeInvoked(data, end)
                 : data[end..].StartsWith("LICENSE"u8) || data[end..].StartsWith("IMPORT_NS"u8))
                 || wanted.Wrappers.Count > 0 && IsKnown(data[start..IdentifierEnd(data, start)], wanted.Lookup); // a wrapper's name: EXPORT_FOO with no '(', MY_EXPORT, MODULE_MINE
-            result.Add(start);
-        }
-        // The wrappers the headers define without those marks in their names (6.1: DECLARE_VM_GET_PAGE_PROT,
-        // ALIAS_MV, define_machine, ...) mark a file too: the only export of arch/s390/mm/mmap.c is one.
-        foreach (var pattern in wanted.Patterns)
-        {
-            for (var at = NeedleSearch.IndexOf(data, 0, pattern); at >= 0; at = NeedleSearch.IndexOf(data, at + pattern.Bytes.Length, pattern))
-            {
-                result.Add(IdentifierStart(data, at));
-                marked = true;
-            }
         }
         if (!marked)
         {
