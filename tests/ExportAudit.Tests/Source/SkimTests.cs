@@ -17,6 +17,8 @@ public class SkimTests
         "#define E EXPORT_SYMBOL(e)\n", "#define N(x) x \\\r\n y\n", "#definefoo a b\n", "#define R r\r\n", "static ", "int ", "foo", "bar_baz", "CAPS",
         "1.5e+3", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "\"/*\"", "/* } */", "/* a\nb */", "// x\n", "// y \\\n z\n", "\\\n", "\n", " ", "\t", "\r\n",
         "/", "*", "#", "\\", "'", "\"", "EXPORT_SYMBOL(s);", "MODULE_LICENSE(\"GPL\");", new string('x', 61), new string(' ', 63) + "\n",
+        // Comments and literals longer than the skips' 64-byte steps, with newlines, stars and escapes on the way.
+        "/* " + new string('c', 70) + "\n * *\n" + new string('d', 60) + " */", "\"" + new string('s', 70) + "\\\"" + new string('t', 64) + "\\\\\"",
     ];
 
     private static IEnumerable<byte[]> RandomTexts(int seed, int rounds)

@@ -106,13 +106,13 @@ internal static class SkippableDirective
         for (var i = from; i + 64 <= data.Length; i += 64)
         {
             ref var block = ref Unsafe.Add(ref start, i);
-            var slashes = Mask(ref block, (byte)'/');
-            var bad = (slashes & ((slashes | Mask(ref block, (byte)'*')) >> 1)) | (slashes & 1UL << 63); // "//", "/*", or maybe
+            var slashes = ByteMask.Equal(ref block, (byte)'/');
+            var bad = (slashes & ((slashes | ByteMask.Equal(ref block, (byte)'*')) >> 1)) | (slashes & 1UL << 63); // "//", "/*", or maybe
             if (!quotesAllowed)
             {
-                bad |= Mask(ref block, (byte)'"') | Mask(ref block, (byte)'\'') | NamespaceMentions(data, i, ref block);
+                bad |= ByteMask.Equal(ref block, (byte)'"') | ByteMask.Equal(ref block, (byte)'\'') | NamespaceMentions(data, i, ref block);
             }
-            for (var newlines = Mask(ref block, (byte)'\n'); ; newlines &= newlines - 1)
+            for (var newlines = ByteMask.Equal(ref block, (byte)'\n'); ; newlines &= newlines - 1)
             {
                 if (newlines == 0)
                 {
@@ -139,8 +139,8 @@ internal static class SkippableDirective
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong NamespaceMentions(ReadOnlySpan<byte> data, int i, ref byte block)
     {
-        var d = Mask(ref block, (byte)'D');
-        var starts = d & ((Mask(ref block, (byte)'E') >> 1) | 1UL << 63);
+        var d = ByteMask.Equal(ref block, (byte)'D');
+        var starts = d & ((ByteMask.Equal(ref block, (byte)'E') >> 1) | 1UL << 63);
         var found = 0UL;
         for (; starts != 0; starts &= starts - 1)
         {
@@ -151,17 +151,6 @@ internal static class SkippableDirective
             }
         }
         return found;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Mask(ref byte at, byte value)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            return Vector512.Equals(Vector512.LoadUnsafe(ref at), Vector512.Create(value)).ExtractMostSignificantBits();
-        }
-        return Vector256.Equals(Vector256.LoadUnsafe(ref at), Vector256.Create(value)).ExtractMostSignificantBits()
-            | (ulong)Vector256.Equals(Vector256.LoadUnsafe(ref at, 32), Vector256.Create(value)).ExtractMostSignificantBits() << 32;
     }
 
     // The tokenizing way (lines with quotes, comments, continuations in their first tokens, EXPORT).
