@@ -6,12 +6,12 @@ using System.Runtime.Intrinsics;
 namespace ExportAudit.Ingest.Source;
 
 /// <summary>
-/// Span.IndexOf(needle) for the scan's hot searches (continuations over every marked file, the ends of block
-/// comments; the marks and wrapper names on hardware without AVX2), compiled by the JIT at its first call. A short-lived CLI runs CoreLib's ReadyToRun code for
-/// that search until tiering replaces it, which in a scan is most of the time: profiled on linux-source-6.1 (R2R
-/// apphost, 2 cores), CoreLib's precompiled substring search under <c>Candidates</c> was 12 % of all samples. Two of
-/// each position's bytes (the needle's first and last, or a <see cref="Needle"/>'s rarest two) are compared a vector
-/// at a time, and only the positions where both agree are compared whole.
+/// Span.IndexOf(needle) for the scan's hot searches (continuations over every marked file; the marks and wrapper
+/// names on hardware without AVX2), compiled by the JIT at its first call. A short-lived CLI runs CoreLib's
+/// ReadyToRun code for that search until tiering replaces it, which in a scan is most of the time: profiled on
+/// linux-source-6.1 (R2R apphost, 2 cores), CoreLib's precompiled substring search under <c>Candidates</c> was 12 %
+/// of all samples. Two of each position's bytes (the needle's first and last, or a <see cref="Needle"/>'s rarest two)
+/// are compared a vector at a time, and only the positions where both agree are compared whole.
 /// </summary>
 internal static class NeedleSearch
 {
