@@ -27,18 +27,23 @@ internal sealed class NeedleSet
     private readonly Vector128<byte>[] _high; // and each high nibble
     private readonly Needle[] _single;        // for the search without vectors
 
+    // Loops, not LINQ: generic code over value types (Vector128, byte) that the JIT would compile at start-up.
     public NeedleSet(IReadOnlyList<byte[]> needles)
     {
-        if (needles.Any(n => n.Length == 0)) throw new ArgumentException("an empty needle", nameof(needles));
-        _needles = [.. needles];
-        _offset = new int[_needles.Length];
-        _single = [.. _needles.Select(n => new Needle(n))];
-        var buckets = Enumerable.Range(0, 8).Select(_ => new List<int>()).ToArray();
-        var low = new byte[Window, 16];
-        var high = new byte[Window, 16];
-        for (var k = 0; k < _needles.Length; k++)
+        _needles = new byte[needles.Count][];
+        _offset = new int[needles.Count];
+        _single = new Needle[needles.Count];
+        var buckets = new List<int>[8];
+        for (var b = 0; b < buckets.Length; b++) buckets[b] = [];
+        var low = new byte[Window][];
+        var high = new byte[Window][];
+        for (var j = 0; j < Window; j++) (low[j], high[j]) = (new byte[16], new byte[16]);
+        for (var k = 0; k < needles.Count; k++)
         {
-            var needle = _needles[k];
+            var needle = needles[k];
+            if (needle.Length == 0) throw new ArgumentException("an empty needle", nameof(needles));
+            _needles[k] = needle;
+            _single[k] = new Needle(needle);
             _offset[k] = RarestWindow(needle);
             var bucket = k % 8;
             buckets[bucket].Add(k);
@@ -48,23 +53,25 @@ internal sealed class NeedleSet
                 if (_offset[k] + j < needle.Length)
                 {
                     var c = needle[_offset[k] + j];
-                    low[j, c & 0xF] |= bit;
-                    high[j, c >> 4] |= bit;
+                    low[j][c & 0xF] |= bit;
+                    high[j][c >> 4] |= bit;
                 }
                 else
                 {
                     // A needle shorter than the window: any byte there (the whole comparison decides).
                     for (var nibble = 0; nibble < 16; nibble++)
                     {
-                        low[j, nibble] |= bit;
-                        high[j, nibble] |= bit;
+                        low[j][nibble] |= bit;
+                        high[j][nibble] |= bit;
                     }
                 }
             }
         }
-        _inBucket = [.. buckets.Select(b => b.ToArray())];
-        _low = [.. Enumerable.Range(0, Window).Select(j => Vector128.Create(Enumerable.Range(0, 16).Select(x => low[j, x]).ToArray()))];
-        _high = [.. Enumerable.Range(0, Window).Select(j => Vector128.Create(Enumerable.Range(0, 16).Select(x => high[j, x]).ToArray()))];
+        _inBucket = new int[buckets.Length][];
+        for (var b = 0; b < buckets.Length; b++) _inBucket[b] = [.. buckets[b]];
+        _low = new Vector128<byte>[Window];
+        _high = new Vector128<byte>[Window];
+        for (var j = 0; j < Window; j++) (_low[j], _high[j]) = (Vector128.Create(low[j]), Vector128.Create(high[j]));
     }
 
     /// <summary>Every place where a needle starts, as (start, needle index), in the order their fingerprints are
