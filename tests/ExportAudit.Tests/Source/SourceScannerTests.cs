@@ -20,6 +20,17 @@ public class SourceScannerTests
         scan.Exports.Select(e => $"{e.Symbol} {e.Kind.ReportType()} {e.Namespace} {e.File}:{e.Line}").ToArray();
 
     [Fact]
+    public void ANameSplitByABackslashAndCrlf_IsJoined_AndABackslashElsewhereSplitsNothing()
+    {
+        using var dir = new TempDir();
+        // CRLF and LF continuations inside names, a backslash in a string and one before a blank: one export each
+        // for the first two, nothing from the rest.
+        dir.Write("a.c", "EXPORT_SYMBOL(plain);\r\nEXPO\\\r\nRT_SYMBOL_GPL(crlf_split);\r\nEXPORT_SYM\\\nBOL(lf_split);\r\n"
+            + "static const char *s = \"EXPO\\nRT_SYMBOL(in_string)\";\r\nEXPO\\ RT_SYMBOL(not_joined);\r\n");
+        Assert.Equal(["plain EXPORT_SYMBOL  a.c:1", "crlf_split EXPORT_SYMBOL_GPL  a.c:2", "lf_split EXPORT_SYMBOL  a.c:4"], Exports(Scan(dir)));
+    }
+
+    [Fact]
     public void CommentsStringsAndIf0_AreNotExports_ButASplitInvocationIs()
     {
         using var dir = new TempDir();

@@ -17,4 +17,44 @@ internal static class ByteMask
         return Vector256.Equals(Vector256.LoadUnsafe(ref at), Vector256.Create(value)).ExtractMostSignificantBits()
             | (ulong)Vector256.Equals(Vector256.LoadUnsafe(ref at, 32), Vector256.Create(value)).ExtractMostSignificantBits() << 32;
     }
+
+    /// <summary>The bytes of [A-Za-z0-9_$] (<see cref="CTokenizer.IsIdentPart"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Identifier(ref byte at)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v = Vector512.LoadUnsafe(ref at);
+            var letter = Vector512.LessThanOrEqual((v | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)25));
+            var digit = Vector512.LessThanOrEqual(v - Vector512.Create((byte)'0'), Vector512.Create((byte)9));
+            return (letter | digit | Vector512.Equals(v, Vector512.Create((byte)'_')) | Vector512.Equals(v, Vector512.Create((byte)'$'))).ExtractMostSignificantBits();
+        }
+        return Identifier256(Vector256.LoadUnsafe(ref at)) | (ulong)Identifier256(Vector256.LoadUnsafe(ref at, 32)) << 32;
+
+        static uint Identifier256(Vector256<byte> v)
+        {
+            var letter = Vector256.LessThanOrEqual((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)25));
+            var digit = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9));
+            return (letter | digit | Vector256.Equals(v, Vector256.Create((byte)'_')) | Vector256.Equals(v, Vector256.Create((byte)'$'))).ExtractMostSignificantBits();
+        }
+    }
+
+    /// <summary>The blanks between a line's tokens: space, tab, CR, FF, VT (not the newline).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Blank(ref byte at)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v = Vector512.LoadUnsafe(ref at);
+            var controls = Vector512.LessThanOrEqual(v - Vector512.Create((byte)'\t'), Vector512.Create((byte)('\r' - '\t'))) & ~Vector512.Equals(v, Vector512.Create((byte)'\n'));
+            return (controls | Vector512.Equals(v, Vector512.Create((byte)' '))).ExtractMostSignificantBits();
+        }
+        return Blank256(Vector256.LoadUnsafe(ref at)) | (ulong)Blank256(Vector256.LoadUnsafe(ref at, 32)) << 32;
+
+        static uint Blank256(Vector256<byte> v)
+        {
+            var controls = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'\t'), Vector256.Create((byte)('\r' - '\t'))) & ~Vector256.Equals(v, Vector256.Create((byte)'\n'));
+            return (controls | Vector256.Equals(v, Vector256.Create((byte)' '))).ExtractMostSignificantBits();
+        }
+    }
 }

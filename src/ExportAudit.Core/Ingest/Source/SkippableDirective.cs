@@ -44,7 +44,7 @@ internal static class SkippableDirective
             {
                 return true;
             }
-            switch (DefineKind(data[keyword..end]))
+            switch (DefineKind(data, keyword, end))
             {
                 case Define.Kept:
                     return false;
@@ -58,8 +58,44 @@ internal static class SkippableDirective
     private enum Define { Skippable, Kept, Unknown }
 
     // "define NAME ..." without comments, quotes or DEFAULT_SYMBOL_NAMESPACE: a rename ("define a b", exactly three
-    // tokens, the third a name) is kept. A continuation or an unusual token among the first three: unknown.
+    // tokens, the third a name) is kept. A continuation or an unusual token among the first three: unknown. The line
+    // is data[keyword..end]; its first tokens are found from masks of its first 64 bytes (a header is mostly such
+    // lines, and the loops byte by byte were 7 % of the marked files' scan), byte by byte where they go further.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static Define DefineKind(ReadOnlySpan<byte> data, int keyword, int end)
+    {
+        var line = data[keyword..end];
+        if (!Vector256.IsHardwareAccelerated || keyword + 64 > data.Length)
+        {
+            return DefineKind(line);
+        }
+        ref var start = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), keyword);
+        var inLine = line.Length >= 64 ? ~0UL : (1UL << line.Length) - 1;
+        var ident = ByteMask.Identifier(ref start) & inLine;
+        var blank = ByteMask.Blank(ref start) & inLine;
+        // A run that reaches the masks' end may go on past it: those lines go byte by byte.
+        var at = Run(blank, Run(ident, 0)); // "define", or a longer name the long way also takes as the first token
+        if (at >= 64) return DefineKind(line);
+        if (at == line.Length) return Define.Skippable;
+        if (!CTokenizer.IsIdentStart(line[at])) return Define.Unknown;
+        at = Run(ident, at);
+        if (at >= 64) return DefineKind(line);
+        if (at < line.Length && line[at] == '\\') return Define.Unknown;
+        at = Run(blank, at);
+        if (at >= 64) return DefineKind(line);
+        if (at == line.Length) return Define.Skippable;
+        if (line[at] == '\\') return Define.Unknown;
+        if (!CTokenizer.IsIdentStart(line[at])) return Define.Skippable; // the third token is no name
+        at = Run(blank, Run(ident, at));
+        if (at >= 64) return DefineKind(line);
+        if (at < line.Length && line[at] == '\\') return Define.Unknown;
+        return at == line.Length ? Define.Kept : Define.Skippable;
+
+        // The first position at or after `from` whose bit is clear (64 when none is).
+        static int Run(ulong mask, int from) => from >= 64 ? 64 : from + BitOperations.TrailingZeroCount(~(mask >> from));
+    }
+
+    // The same byte by byte.
     private static Define DefineKind(ReadOnlySpan<byte> line)
     {
         var at = Identifier(line, 0); // "define", or a longer name the long way also takes as the first token

@@ -479,7 +479,11 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     // A thread's hits, kept from file to file.
     [ThreadStatic] private static List<(int At, int Needle)>? t_hits;
 
-    private static readonly Needle[] Continuations = [new("\\\n"u8.ToArray()), new("\\\r\n"u8.ToArray())];
+    private static int NextBackslash(ReadOnlySpan<byte> data, int from)
+    {
+        var next = data[from..].IndexOf((byte)'\\');
+        return next < 0 ? -1 : from + next;
+    }
 
     // Where identifiers that may start an export or module macro begin, ascending; null when the file names no
     // EXPORT_*, MODULE_LICENSE, MODULE_IMPORT_NS or wrapper at all (most files: one pass for the marks and the
@@ -515,15 +519,17 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             return null;
         }
         // A name split by a backslash-newline (EXPO\<newline>RT_SYMBOL) is one identifier to C: the tokenizer joins it.
-        foreach (var continuation in Continuations)
+        // One search for the backslashes, each then looked at (two substring passes, for "\\\n" and "\\\r\n", were 5 % of
+        // the marked files' scan).
+        for (var start = data.IndexOf((byte)'\\'); start >= 0; start = NextBackslash(data, start + 1))
         {
-            for (var start = NeedleSearch.IndexOf(data, 0, continuation); start >= 0; start = NeedleSearch.IndexOf(data, start + continuation.Bytes.Length, continuation))
+            var at = start + 1;
+            if (at < data.Length && data[at] == '\r') at++;
+            if (at >= data.Length || data[at] != '\n') continue;
+            at++;
+            if (start > 0 && IsIdentPart(data[start - 1]) && at < data.Length && IsIdentPart(data[at]))
             {
-                var at = start + continuation.Bytes.Length;
-                if (start > 0 && IsIdentPart(data[start - 1]) && at < data.Length && IsIdentPart(data[at]))
-                {
-                    result.Add(IdentifierStart(data, start));
-                }
+                result.Add(IdentifierStart(data, start));
             }
         }
         result.Sort();
