@@ -40,11 +40,13 @@ public static class FuzzTargets
     {
         new ExportAudit.Ingest.Source.SourceScanner(new InputErrors(), new ExportAudit.Ingest.Source.SourceScanOptions()).ScanContent("fuzz.c", bytes);
         // The skim's quick answer for a preprocessor line against the tokenizing one, at every '#'.
+        var found = new List<(int At, int Needle)>();
+        (s_markSet ??= new(ExportAudit.Ingest.Source.SourceScanner.Marks)).FindAll(bytes, found);
+        var marks = found.Select(m => m.At).Order().ToArray();
         for (var hash = Array.IndexOf(bytes, (byte)'#'); hash >= 0; hash = Array.IndexOf(bytes, (byte)'#', hash + 1))
         {
-            var marks = new List<(int At, int Needle)>();
-            (s_markSet ??= new(ExportAudit.Ingest.Source.SourceScanner.Marks)).FindAll(bytes.AsSpan(hash + 1), marks);
-            var candidate = marks.Count == 0 ? -1 : hash + 1 + marks.Min(m => m.At);
+            var next = Array.FindIndex(marks, m => m > hash); // the first mark after the '#'
+            var candidate = next < 0 ? -1 : marks[next];
             while (candidate > hash + 1 && ExportAudit.Ingest.Source.CTokenizer.IsIdentPart(bytes[candidate - 1])) candidate--;
             var quick = ExportAudit.Ingest.Source.SkippableDirective.Test(bytes, hash + 1, candidate < 0 ? int.MaxValue : candidate, out var quickEnd, out var quickInclude);
             var slow = ExportAudit.Ingest.Source.SkippableDirective.LongWay(bytes, hash + 1, out var slowEnd, out var slowInclude);

@@ -174,12 +174,15 @@ public class SkimTests
         foreach (var data in RandomTexts(4242, 4000))
         {
             var text = data.AsSpan();
+            var marks = Marks(text);
             for (var hash = text.IndexOf((byte)'#'); hash >= 0; hash = NextHash(text, hash))
             {
                 // The scanner's next candidate: every EXPORT and MODULE_ is one (where an identifier holding it starts).
                 var candidate = int.MaxValue;
-                if (FirstMark(text, hash + 1) is var at and >= 0)
+                var next = Array.FindIndex(marks, m => m > hash);
+                if (next >= 0)
                 {
+                    var at = marks[next];
                     while (at > hash + 1 && CTokenizer.IsIdentPart(text[at - 1])) at--;
                     candidate = at;
                 }
@@ -198,12 +201,12 @@ public class SkimTests
 
     private static readonly NeedleSet MarkSet = new(SourceScanner.Marks);
 
-    // Where the first EXPORT or MODULE_ at or after `from` starts, or -1.
-    private static int FirstMark(ReadOnlySpan<byte> text, int from)
+    // Where each EXPORT and MODULE_ starts, ascending.
+    private static int[] Marks(ReadOnlySpan<byte> text)
     {
         var hits = new List<(int At, int Needle)>();
-        MarkSet.FindAll(text[from..], hits);
-        return hits.Count == 0 ? -1 : from + hits.Min(h => h.At);
+        MarkSet.FindAll(text, hits);
+        return [.. hits.Select(h => h.At).Order()];
     }
 
     private static int NextHash(ReadOnlySpan<byte> text, int hash)

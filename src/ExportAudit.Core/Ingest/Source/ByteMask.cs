@@ -24,19 +24,27 @@ internal static class ByteMask
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            var v = Vector512.LoadUnsafe(ref at);
-            var letter = Vector512.LessThanOrEqual((v | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)25));
-            var digit = Vector512.LessThanOrEqual(v - Vector512.Create((byte)'0'), Vector512.Create((byte)9));
-            return (letter | digit | Vector512.Equals(v, Vector512.Create((byte)'_')) | Vector512.Equals(v, Vector512.Create((byte)'$'))).ExtractMostSignificantBits();
+            return IdentifierBytes(Vector512.LoadUnsafe(ref at)).ExtractMostSignificantBits();
         }
-        return Identifier256(Vector256.LoadUnsafe(ref at)) | (ulong)Identifier256(Vector256.LoadUnsafe(ref at, 32)) << 32;
+        return IdentifierBytes(Vector256.LoadUnsafe(ref at)).ExtractMostSignificantBits()
+            | (ulong)IdentifierBytes(Vector256.LoadUnsafe(ref at, 32)).ExtractMostSignificantBits() << 32;
+    }
 
-        static uint Identifier256(Vector256<byte> v)
-        {
-            var letter = Vector256.LessThanOrEqual((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)25));
-            var digit = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9));
-            return (letter | digit | Vector256.Equals(v, Vector256.Create((byte)'_')) | Vector256.Equals(v, Vector256.Create((byte)'$'))).ExtractMostSignificantBits();
-        }
+    /// <summary>All ones in each byte of [A-Za-z0-9_$], zero in the others (the sweep classifies with it too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> IdentifierBytes(Vector256<byte> v)
+    {
+        var letter = Vector256.LessThanOrEqual((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)25));
+        var digit = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9));
+        return letter | digit | Vector256.Equals(v, Vector256.Create((byte)'_')) | Vector256.Equals(v, Vector256.Create((byte)'$'));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<byte> IdentifierBytes(Vector512<byte> v)
+    {
+        var letter = Vector512.LessThanOrEqual((v | Vector512.Create((byte)0x20)) - Vector512.Create((byte)'a'), Vector512.Create((byte)25));
+        var digit = Vector512.LessThanOrEqual(v - Vector512.Create((byte)'0'), Vector512.Create((byte)9));
+        return letter | digit | Vector512.Equals(v, Vector512.Create((byte)'_')) | Vector512.Equals(v, Vector512.Create((byte)'$'));
     }
 
     /// <summary>The blanks between a line's tokens: space, tab, CR, FF, VT (not the newline).</summary>

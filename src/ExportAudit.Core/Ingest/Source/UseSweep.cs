@@ -375,7 +375,7 @@ public static class UseSweep
             ref var at = ref MemoryMarshal.GetReference(block);
             var lo = Vector256.LoadUnsafe(ref at);
             var hi = Vector256.LoadUnsafe(ref at, 32);
-            return new Masks(Mask(IdentBytes(lo), IdentBytes(hi)), Mask(SpecialBytes(lo), SpecialBytes(hi)),
+            return new Masks(Mask(ByteMask.IdentifierBytes(lo), ByteMask.IdentifierBytes(hi)), Mask(SpecialBytes(lo), SpecialBytes(hi)),
                 Mask(Vector256.Equals(lo, Vector256.Create((byte)';')), Vector256.Equals(hi, Vector256.Create((byte)';'))),
                 Mask(Vector256.Equals(lo, Vector256.Create((byte)'\n')), Vector256.Equals(hi, Vector256.Create((byte)'\n'))));
         }
@@ -393,15 +393,6 @@ public static class UseSweep
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Mask(Vector256<byte> lo, Vector256<byte> hi) => lo.ExtractMostSignificantBits() | (ulong)hi.ExtractMostSignificantBits() << 32;
-
-    // [A-Za-z0-9_$], CTokenizer.IsIdentPart.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> IdentBytes(Vector256<byte> v)
-    {
-        var letter = Vector256.LessThanOrEqual((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)25));
-        var digit = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9));
-        return letter | digit | Vector256.Equals(v, Vector256.Create((byte)'_')) | Vector256.Equals(v, Vector256.Create((byte)'$'));
-    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<byte> SpecialBytes(Vector256<byte> v) =>
