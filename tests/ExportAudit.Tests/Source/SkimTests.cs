@@ -5,9 +5,8 @@ namespace ExportAudit.Tests.Source;
 
 /// <summary>
 /// The scanner's fast paths against the plain code they replaced: the tokenizer's skim (64-byte masks) against the
-/// search-and-count loop, the quick answer for a preprocessor line against the tokenizing one, and the needle search
-/// against Span.IndexOf. All on pieces of C put together at random, so that every piece meets every other one at
-/// every offset of a 64-byte block.
+/// search-and-count loop, and the quick answer for a preprocessor line against the tokenizing one. All on pieces of
+/// C put together at random, so that every piece meets every other one at every offset of a 64-byte block.
 /// </summary>
 public class SkimTests
 {
@@ -236,49 +235,6 @@ public class SkimTests
         // A line holding a candidate (an EXPORT) goes the long way, which keeps it.
         var export = Encoding.ASCII.GetBytes("#define E EXPORT_SYMBOL(e)\n" + new string(' ', 70));
         Assert.False(SkippableDirective.Test(export, 1, 10, out _, out _));
-    }
-
-    [Fact]
-    public void NeedleSearch_FindsWhatSpanIndexOfFinds()
-    {
-        var random = new Random(99);
-        byte[][] needles = ["*/"u8.ToArray(), "\\\n"u8.ToArray(), "\\\r\n"u8.ToArray(), "x"u8.ToArray(), "DEFINE_BPF_DISPATCHER"u8.ToArray(), "aa"u8.ToArray(), "a"u8.ToArray()];
-        for (var round = 0; round < 2000; round++)
-        {
-            var data = new byte[random.Next(0, 300)];
-            const string alphabet = "ab*/\\\r\nx DEFINE_BPF_DISPATCHER";
-            for (var i = 0; i < data.Length; i++) data[i] = (byte)alphabet[random.Next(alphabet.Length)];
-            var needle = needles[round % needles.Length];
-            var from = random.Next(0, data.Length + 2);
-            var span = from <= data.Length ? data.AsSpan(from).IndexOf(needle) : -1;
-            var expected = span < 0 ? -1 : from + span;
-            Assert.Equal(expected, NeedleSearch.IndexOf(data, from, needle));
-            Assert.Equal(expected, NeedleSearch.IndexOf(data, from, new Needle(needle)));
-        }
-    }
-
-    [Fact]
-    public void Needle_ComparesItsTwoRarestBytes_AndFindsWhatSpanIndexOfFinds()
-    {
-        // Wrapper names of 6.1's headers: the compared bytes are not their common first ones ('_', 'd').
-        var cond = new Needle("__cond_export_sym_0"u8.ToArray());
-        Assert.True(cond.P > 1 && cond.Q > cond.P, $"{cond.P}, {cond.Q}");
-        Assert.NotEqual(0, new Needle("define_machine"u8.ToArray()).P);
-        var random = new Random(7);
-        string[] names = ["__cond_export_sym_0", "define_machine", "nfit_test_watermark", "DECLARE_VM_GET_PAGE_PROT", "ab", "zq"];
-        for (var round = 0; round < 3000; round++)
-        {
-            var name = names[round % names.Length];
-            var text = new StringBuilder();
-            while (text.Length < random.Next(0, 400))
-            {
-                text.Append(random.Next(4) switch { 0 => name, 1 => name[..random.Next(name.Length)], 2 => name[random.Next(name.Length)..], _ => "_de x\n" });
-            }
-            var data = Encoding.ASCII.GetBytes(text.ToString());
-            var from = random.Next(0, data.Length + 2);
-            var span = from <= data.Length ? data.AsSpan(from).IndexOf(Encoding.ASCII.GetBytes(name)) : -1;
-            Assert.Equal(span < 0 ? -1 : from + span, NeedleSearch.IndexOf(data, from, new Needle(Encoding.ASCII.GetBytes(name))));
-        }
     }
 
     [Fact]

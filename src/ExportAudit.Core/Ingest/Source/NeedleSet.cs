@@ -13,9 +13,10 @@ namespace ExportAudit.Ingest.Source;
 /// nibble of the three bytes there (vpshufb, the shuffle-based multi-literal search known as Teddy) leaves the bits of
 /// the buckets whose fingerprints agree, and only those positions are compared whole. One pass instead of one per
 /// needle: linux-source-6.1's .c/.h/.S (1,136 MB) in memory, one thread, 5 rounds, the marks and 7 wrapper names took
-/// 243-259 ms against 661-824 ms for the marker search it replaced and a NeedleSearch pass per name, the same 94,437
-/// hits; 635,000 positions were compared whole for them. Without AVX2 the needles are searched one at a time
-/// (<see cref="NeedleSearch"/>): slower, the same hits.
+/// 243-259 ms against 661-824 ms for the marker search it replaced and a substring pass per name, the same 94,437
+/// hits; 635,000 positions were compared whole for them. 256-bit steps: with AVX-512's 64-byte ones the same search
+/// took 204-237 ms against 199-235 (3 alternations, best of 5). Without AVX2 the needles are searched one at a time
+/// with Span.IndexOf: slower, the same hits.
 /// </summary>
 internal sealed class NeedleSet
 {
@@ -25,14 +26,12 @@ internal sealed class NeedleSet
     private readonly int[][] _inBucket;       // the needles of each bucket
     private readonly Vector128<byte>[] _low;  // per fingerprint byte: the buckets each low nibble allows
     private readonly Vector128<byte>[] _high; // and each high nibble
-    private readonly Needle[] _single;        // for the search without vectors
 
     // Loops, not LINQ: generic code over value types (Vector128, byte) that the JIT would compile at start-up.
     public NeedleSet(IReadOnlyList<byte[]> needles)
     {
         _needles = new byte[needles.Count][];
         _offset = new int[needles.Count];
-        _single = new Needle[needles.Count];
         var buckets = new List<int>[8];
         for (var b = 0; b < buckets.Length; b++) buckets[b] = [];
         var low = new byte[Window][];
@@ -43,7 +42,6 @@ internal sealed class NeedleSet
             var needle = needles[k];
             if (needle.Length == 0) throw new ArgumentException("an empty needle", nameof(needles));
             _needles[k] = needle;
-            _single[k] = new Needle(needle);
             _offset[k] = RarestWindow(needle);
             var bucket = k % 8;
             buckets[bucket].Add(k);
@@ -87,13 +85,13 @@ internal sealed class NeedleSet
         }
         if (!vectors)
         {
-            for (var k = 0; k < _single.Length; k++)
+            for (var k = 0; k < _needles.Length; k++)
             {
-                for (var at = NeedleSearch.IndexOf(data, 0, _single[k]); at >= 0; at = NeedleSearch.IndexOf(data, at + 1, _single[k])) hits.Add((at, k));
+                for (var at = data.IndexOf(_needles[k]); at >= 0; at = NextAt(data, at + 1, _needles[k])) hits.Add((at, k));
             }
             return;
         }
-        var i = Avx512BW.IsSupported ? Blocks512(data, hits) : Blocks256(data, hits);
+        var i = Blocks256(data, hits);
         if (i < data.Length)
         {
             // The last positions, 32 at a time, from a copy padded with zeros: every hit is compared with the data itself.
@@ -111,40 +109,7 @@ internal sealed class NeedleSet
         }
     }
 
-    // Whole 64-byte blocks while the fingerprint's loads stay inside the data; returns where the blocks end.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int Blocks512(ReadOnlySpan<byte> data, List<(int At, int Needle)> hits)
-    {
-        ref var start = ref MemoryMarshal.GetReference(data);
-        var nibble = Vector512.Create((byte)0xF);
-        var low0 = Four(_low[0]);
-        var low1 = Four(_low[1]);
-        var low2 = Four(_low[2]);
-        var high0 = Four(_high[0]);
-        var high1 = Four(_high[1]);
-        var high2 = Four(_high[2]);
-        Span<byte> buckets = stackalloc byte[64];
-        var i = 0;
-        for (; i + 64 + Window - 1 <= data.Length; i += 64)
-        {
-            var v0 = Vector512.LoadUnsafe(ref start, (nuint)i);
-            var v1 = Vector512.LoadUnsafe(ref start, (nuint)(i + 1));
-            var v2 = Vector512.LoadUnsafe(ref start, (nuint)(i + 2));
-            var m = Avx512BW.Shuffle(low0, v0 & nibble) & Avx512BW.Shuffle(high0, Vector512.ShiftRightLogical(v0.AsUInt16(), 4).AsByte() & nibble)
-                & Avx512BW.Shuffle(low1, v1 & nibble) & Avx512BW.Shuffle(high1, Vector512.ShiftRightLogical(v1.AsUInt16(), 4).AsByte() & nibble)
-                & Avx512BW.Shuffle(low2, v2 & nibble) & Avx512BW.Shuffle(high2, Vector512.ShiftRightLogical(v2.AsUInt16(), 4).AsByte() & nibble);
-            if (m != Vector512<byte>.Zero)
-            {
-                m.StoreUnsafe(ref MemoryMarshal.GetReference(buckets));
-                Verify(data, i, ~Vector512.Equals(m, Vector512<byte>.Zero).ExtractMostSignificantBits(), buckets, hits);
-            }
-        }
-        return i;
-
-        // vpshufb looks up within each 128-bit quarter: the table four times.
-        static Vector512<byte> Four(Vector128<byte> table) => Vector512.Create(Vector256.Create(table, table), Vector256.Create(table, table));
-    }
-
+    // Whole 32-byte steps while the fingerprint's loads stay inside the data; returns where the steps end.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Blocks256(ReadOnlySpan<byte> data, List<(int At, int Needle)> hits)
     {
@@ -210,6 +175,17 @@ internal sealed class NeedleSet
         }
     }
 
+    private static int NextAt(ReadOnlySpan<byte> data, int from, byte[] needle)
+    {
+        var next = data[from..].IndexOf(needle);
+        return next < 0 ? -1 : from + next;
+    }
+
+    // Bytes from common to rare in a seventh of linux-source-6.1's .c, .h and .S files (164 MB); others rarer still.
+    private const string Common = " _et\t\ni0rnsadEcoATSCfRIlupPD,NMLmFxO*)(1;hg2vb-GBU=#H/X>4V3k.wKy8W\"6{}5Y&q79:<[]Qz+\\Z|%!j@'J?~$^`";
+
+    private static int Rank(byte c) => Common.IndexOf((char)c) is var i and >= 0 ? i : Common.Length;
+
     // The needle's three adjacent bytes that are rarest together in kernel source (the sum of their ranks).
     private static int RarestWindow(byte[] needle)
     {
@@ -218,7 +194,7 @@ internal sealed class NeedleSet
         for (var o = 0; o + Window <= needle.Length; o++)
         {
             var score = 0;
-            for (var j = 0; j < Window; j++) score += Needle.Rank(needle[o + j]);
+            for (var j = 0; j < Window; j++) score += Rank(needle[o + j]);
             if (score > bestScore) (best, bestScore) = (o, score);
         }
         return best;
