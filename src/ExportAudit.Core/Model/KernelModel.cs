@@ -27,8 +27,9 @@ public interface ICallGraph
     /// <summary>The helper a call from <paramref name="caller"/> goes into, to walk further; null when there is none.</summary>
     FunctionInfo? Helper(FunctionInfo caller, string callee);
 
-    /// <summary>Whether the callee is a kernel function outside the caller's file that is not exported at all.</summary>
-    bool IsUnexportedCore(FunctionInfo caller, string callee);
+    /// <summary>Whether the callee is a kernel function outside the caller's file that is not exported at all, and
+    /// where it is defined when the graph knows (the evidence a reader checks).</summary>
+    bool IsUnexportedCore(FunctionInfo caller, string callee, out string? definedAt);
 }
 
 /// <summary>
@@ -42,5 +43,10 @@ public sealed class ModelCallGraph(IReadOnlyDictionary<string, FunctionInfo> fun
 
     public FunctionInfo? Helper(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && f.Calls.Count > 0 ? f : null;
 
-    public bool IsUnexportedCore(FunctionInfo caller, string callee) => functions.TryGetValue(callee, out var f) && !f.Exported;
+    public bool IsUnexportedCore(FunctionInfo caller, string callee, out string? definedAt)
+    {
+        var core = functions.TryGetValue(callee, out var f) && !f.Exported;
+        definedAt = core ? f!.Definition?.ToString() : null;
+        return core;
+    }
 }

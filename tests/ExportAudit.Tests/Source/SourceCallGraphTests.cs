@@ -78,6 +78,52 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void ACallThroughAStructMember_IsNotACallOfTheFunctionOfThatName()
+    {
+        // agp_bind_memory's `agp_bridge->driver->cache_flush()` in 6.1 is not net/sunrpc's GPL-only cache_flush.
+        using var dir = new TempDir();
+        dir.Write("gpl.c", "int gpl_facility(int x) { return x; }\nEXPORT_SYMBOL_GPL(gpl_facility);\n");
+        dir.Write("wrap.c",
+            "int by_arrow(struct ops *o) { return o->gpl_facility(1) + o -> gpl_facility(2); }\nEXPORT_SYMBOL(by_arrow);\n" +
+            "int by_dot(struct ops o) { return o.gpl_facility(1) + o.\n\tgpl_facility(2); }\nEXPORT_SYMBOL(by_dot);\n" +
+            // After `x--`, '>' compares: the call is gpl_facility's own; so is `x - -gpl_facility(1)`'s.
+            "int compares(int x) { return x-- > gpl_facility(x); }\nEXPORT_SYMBOL(compares);\n" +
+            "int negates(int x) { return x - -gpl_facility(x); }\nEXPORT_SYMBOL(negates);\n" +
+            "int arrow_after_decrement(struct ops *o) { return (o--)->gpl_facility(1); }\nEXPORT_SYMBOL(arrow_after_decrement);\n");
+        var (_, findings, stderr) = Calls(dir.Path);
+        Assert.Equal("", stderr);
+        Assert.Equal(["compares", "negates"], Rules(findings, "EA3001"));
+    }
+
+    [Fact]
+    public void UserSpaceProgramsOfTheTree_DefineNoKernelFunctions_ButTheirUsesCount()
+    {
+        // 6.1's tools/lib/slab.c defines a kmalloc for its user-space tests; the kernel's is a header inline, and
+        // printk a macro for the exported _printk: neither is an unexported kernel function.
+        using var dir = new TempDir();
+        dir.Write("mm/core.c", "int core_internal(void) { return 0; }\n");
+        dir.Write("tools/lib/core.c", "int core_internal(void) { return 1; }\n"); // not one of the definitions the note counts
+        dir.Write("tools/lib/slab.c", "void *kmalloc(unsigned long size, int gfp) { return 0; }\n");
+        dir.Write("scripts/mod/host.c", "int host_helper(void) { return 0; }\n");
+        dir.Write("usr/gen.c", "int gen_helper(void) { return 0; }\n");
+        dir.Write("Documentation/example.c", "int doc_helper(void) { return 0; }\n");
+        dir.Write("drivers/drv.c",
+            "int drv_export(void) { return core_internal() + (kmalloc(8, 0) != 0) + host_helper() + gen_helper() + doc_helper(); }\n" +
+            "EXPORT_SYMBOL(drv_export);\n" +
+            "int per_arch_user(void) { return arch_thing(); }\nEXPORT_SYMBOL(per_arch_user);\n");
+        dir.Write("arch/x86/mm/b.c", "int arch_thing(void) { return 0; }\n");
+        dir.Write("arch/arm/mm/a.c", "int arch_thing(void) { return 1; }\n");
+        // A kernel module that lives under tools/ (tools/testing/nvdimm, cxl) is an in-tree user.
+        dir.Write("tools/testing/nvdimm/test.c", "static int t(void) { return drv_export(); }\n");
+        var (_, findings, stderr) = Calls(dir.Path);
+        Assert.Equal("", stderr);
+        Assert.Equal(["drv_export (drivers/drv.c:1) -> core_internal (not exported, mm/core.c)"], Notes(findings, "EA3002", "drv_export"));
+        // Several kernel files define it: the first in the tree's order, and how many more.
+        Assert.Equal(["per_arch_user (drivers/drv.c:3) -> arch_thing (not exported, arch/arm/mm/a.c and 1 other file)"], Notes(findings, "EA3002", "per_arch_user"));
+        Assert.Equal(["per_arch_user"], Rules(findings, "EA3003"));
+    }
+
+    [Fact]
     public void Depth_LimitsHowManyHelpersAreFollowed()
     {
         using var dir = new TempDir();

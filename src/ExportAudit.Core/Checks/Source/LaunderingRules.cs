@@ -24,7 +24,7 @@ public static class LaunderingRules
 }
 
 /// <summary>A path through the call graph: the export, the helpers, the symbol reached.</summary>
-public sealed record CallChain(IReadOnlyList<FunctionInfo> Path, string Target);
+public sealed record CallChain(IReadOnlyList<FunctionInfo> Path, string Target, string? TargetDefinedAt = null);
 
 /// <summary>Walks a call graph (a kernel model's, or a source tree's) from every plain export.</summary>
 public static class LaunderingCheck
@@ -109,14 +109,14 @@ public static class LaunderingCheck
                 {
                     Walk(helper, [.. path, helper], graph, exports, depth, gplOnly, unexported, seen);
                 }
-                else if (graph.IsUnexportedCore(path[^1], callee))
+                else if (graph.IsUnexportedCore(path[^1], callee, out var definedAt))
                 {
-                    unexported.Add(new CallChain(path.ToArray(), callee)); // deeper than --depth: reported as reached, not followed
+                    unexported.Add(new CallChain(path.ToArray(), callee, definedAt)); // deeper than --depth: reported as reached, not followed
                 }
             }
-            else if (graph.IsUnexportedCore(path[^1], callee))
+            else if (graph.IsUnexportedCore(path[^1], callee, out var definedAt))
             {
-                unexported.Add(new CallChain(path.ToArray(), callee));
+                unexported.Add(new CallChain(path.ToArray(), callee, definedAt));
             }
         }
     }
@@ -124,7 +124,7 @@ public static class LaunderingCheck
     private static string Describe(CallChain chain, SymbolTable exports)
     {
         var steps = chain.Path.Select(f => f.Definition is { } d ? $"{f.Name} ({d})" : f.Name);
-        var target = exports.Find(chain.Target) is { } e ? $"{chain.Target} ({e.Kind.MacroName()}{(e.Definition is { } d ? $", {d}" : "")})" : $"{chain.Target} (not exported)";
+        var target = exports.Find(chain.Target) is { } e ? $"{chain.Target} ({e.Kind.MacroName()}{(e.Definition is { } d ? $", {d}" : "")})" : $"{chain.Target} (not exported{(chain.TargetDefinedAt is { } at ? $", {at}" : "")})";
         return string.Join(" -> ", steps.Append(target));
     }
 }

@@ -24,7 +24,11 @@ public sealed class ElfCallGraph : ICallGraph
     public FunctionInfo? Helper(FunctionInfo caller, string callee) => _functions.TryGetValue(callee, out var f) && !f.Exported ? f : null;
 
     // A module cannot call kernel functions that are not exported: it would not link.
-    public bool IsUnexportedCore(FunctionInfo caller, string callee) => false;
+    public bool IsUnexportedCore(FunctionInfo caller, string callee, out string? definedAt)
+    {
+        definedAt = null;
+        return false;
+    }
 
     public static ElfCallGraph Read(string path, ReadOnlySpan<byte> data, IReadOnlySet<string> exported)
     {

@@ -16,7 +16,7 @@ public sealed record SourceFunction(string Name, string File, int Line, int EndL
 /// a '{' at file scope after `NAME ( ... )` (and any trailing attribute macros such as __acquires(x)) opens a
 /// function; `IDENT (` inside its body is a call. Brace depth across #if/#else is kept as ctags does: an #else
 /// branch starts at the depth its #if started at, so two alternative function headers do not unbalance the file.
-/// Not a C parser: calls through function pointers and macros that hide a call are not seen.
+/// Not a C parser: calls through function pointers (a struct's `ops->open(f)` included) and macros that hide a call are not seen.
 /// </summary>
 public static class FunctionExtractor
 {
@@ -136,7 +136,7 @@ public static class FunctionExtractor
                     if (depth < 0) depth = 0;
                 }
                 else if (ch == ';') statements++;
-                else if (ch == '(' && withCalls && current is not null && previous is { Kind: CTokenKind.Identifier } p && !NotCall(data, p))
+                else if (ch == '(' && withCalls && current is not null && previous is { Kind: CTokenKind.Identifier } p && !NotCall(data, p) && !IsMember(data, p.Start))
                 {
                     var callee = Name(data, p, names);
                     if (seenCalls.Add(callee) && !(callee.Length != p.Length && NotCalls.Contains(callee))) // joined across a continuation: looked up again
@@ -148,6 +148,20 @@ public static class FunctionExtractor
             previous = token;
         }
         return functions;
+    }
+
+    // Whether the identifier at `at` is a member, `.name` or `->name`: `ops->open(f)` calls through a pointer, not the
+    // function named open. Blanks may stand between; `x-- > f(y)` is a comparison (an even run of '-' before '>').
+    private static bool IsMember(ReadOnlySpan<byte> data, int at)
+    {
+        var i = at - 1;
+        while (i >= 0 && data[i] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r') i--;
+        if (i < 0) return false;
+        if (data[i] == '.') return true;
+        if (data[i] != '>') return false;
+        var dashes = 0;
+        for (var k = i - 1; k >= 0 && data[k] == '-'; k--) dashes++;
+        return dashes % 2 == 1;
     }
 
     // The name before the last parenthesised parameter list of a file-scope declaration, skipping trailing
