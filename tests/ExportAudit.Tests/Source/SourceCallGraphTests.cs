@@ -111,7 +111,7 @@ public class SourceCallGraphTests
             "int drv_export(void) { return core_internal() + (kmalloc(8, 0) != 0) + host_helper() + gen_helper() + doc_helper(); }\n" +
             "EXPORT_SYMBOL(drv_export);\n" +
             "int per_arch_user(void) { return arch_thing(); }\nEXPORT_SYMBOL(per_arch_user);\n");
-        dir.Write("arch/x86/mm/b.c", "int arch_thing(void) { return 0; }\n");
+        dir.Write("arch/x86/mm/b.c", "#ifdef CONFIG_A\nint arch_thing(void) { return 0; }\n#else\nint arch_thing(void) { return 2; }\n#endif\n");
         dir.Write("arch/arm/mm/a.c", "int arch_thing(void) { return 1; }\n");
         // A kernel module that lives under tools/ (tools/testing/nvdimm, cxl) is an in-tree user.
         dir.Write("tools/testing/nvdimm/test.c", "static int t(void) { return drv_export(); }\n");

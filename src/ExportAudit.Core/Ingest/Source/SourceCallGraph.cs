@@ -13,10 +13,10 @@ namespace ExportAudit.Ingest.Source;
 public sealed class SourceCallGraph : ICallGraph
 {
     private readonly Dictionary<string, Dictionary<string, FunctionInfo>> _byFile;
-    private readonly Dictionary<string, (string File, int Others)> _global;
+    private readonly Dictionary<string, (string File, int Others, int Last)> _global;
     private readonly List<FunctionInfo> _all;
 
-    private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, Dictionary<string, (string File, int Others)> global, List<FunctionInfo> all)
+    private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, Dictionary<string, (string File, int Others, int Last)> global, List<FunctionInfo> all)
     {
         _byFile = byFile;
         _global = global;
@@ -193,7 +193,7 @@ public sealed class SourceCallGraph : ICallGraph
         }
         // EA3002's "not exported at all": every non-static function of a kernel .c file (the extractor's, as the sweep
         // finds them), not of the tree's user-space and host programs.
-        var global = new Dictionary<string, (string File, int Others)>(StringComparer.Ordinal);
+        var global = new Dictionary<string, (string File, int Others, int Last)>(StringComparer.Ordinal);
         for (var i = 0; i < files.Count; i++)
         {
             if (IsUserSpace(files[i]))
@@ -202,8 +202,9 @@ public sealed class SourceCallGraph : ICallGraph
             }
             foreach (var name in sweep.Globals[i] ?? [])
             {
+                // Others counts files: #ifdef alternatives define a name twice in one.
                 ref var where = ref CollectionsMarshal.GetValueRefOrAddDefault(global, name, out var seen);
-                where = seen ? (where.File, where.Others + 1) : (files[i], 0);
+                where = !seen ? (files[i], 0, i) : where.Last == i ? where : (where.File, where.Others + 1, i);
             }
         }
         // Each file's uses of the exports, matched by hash (two export names with one hash would both count as used).
