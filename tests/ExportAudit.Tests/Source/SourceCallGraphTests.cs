@@ -124,6 +124,31 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void WithAConfig_AFileItDoesNotBuildDefinesNoKernelFunction()
+    {
+        // 6.1's net/6lowpan/debugfs.c without CONFIG_6LOWPAN_DEBUGFS: the call goes to the header's stub.
+        using var dir = new TempDir();
+        dir.Write("Kbuild", "obj-y += mm/ drivers/\n");
+        dir.Write("mm/Makefile", "obj-y += core.o\nobj-$(CONFIG_DEBUG_THING) += debug.o\n");
+        dir.Write("mm/core.c", "int core_internal(void) { return 0; }\n");
+        dir.Write("mm/debug.c", "int debug_init(void) { return 0; }\n");
+        dir.Write("drivers/Makefile", "obj-y += drv.o\n");
+        dir.Write("drivers/drv.c", "int drv_export(void) { return core_internal() + debug_init(); }\nEXPORT_SYMBOL(drv_export);\n");
+        // A driver the .config does not build is still judged, against the whole tree: its own core file counts.
+        dir.Write("drivers/unbuilt/Makefile", "obj-$(CONFIG_UNBUILT) += unbuilt.o\nunbuilt-objs := main.o core.o\n");
+        dir.Write("drivers/unbuilt/main.c", "int unbuilt_export(void) { return unbuilt_core() + debug_init(); }\nEXPORT_SYMBOL(unbuilt_export);\n");
+        dir.Write("drivers/unbuilt/core.c", "int unbuilt_core(void) { return 0; }\n");
+        var config = dir.Write(".config", "CONFIG_SMP=y\n# CONFIG_DEBUG_THING is not set\n");
+        var (_, findings, stderr) = Calls(dir.Path, "--kconfig", config, "--arch", "x86");
+        Assert.Equal("", stderr);
+        Assert.Equal(["drv_export (drivers/drv.c:1) -> core_internal (not exported, mm/core.c)"], Notes(findings, "EA3002", "drv_export"));
+        Assert.Equal(["unbuilt_export (drivers/unbuilt/main.c:1) -> unbuilt_core (not exported, drivers/unbuilt/core.c)",
+            "unbuilt_export (drivers/unbuilt/main.c:1) -> debug_init (not exported, mm/debug.c)"], Notes(findings, "EA3002", "unbuilt_export"));
+        // Without one, every kernel file counts.
+        Assert.Equal(2, Notes(Calls(dir.Path).Findings, "EA3002", "drv_export").Length);
+    }
+
+    [Fact]
     public void Depth_LimitsHowManyHelpersAreFollowed()
     {
         using var dir = new TempDir();
