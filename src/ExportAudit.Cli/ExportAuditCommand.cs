@@ -269,7 +269,7 @@ public static class ExportAuditCommand
         var dir = new Argument<string>("PATH") { Description = "A kernel source tree (or any directory of C sources); with --calls also a YAML kernel model, or modules (.ko, .o, .ko.xz/.zst/.gz, or a directory of them)." };
         var kernel = new Option<string[]>("--kernel", "-k")
         {
-            Description = "With --calls on modules: the kernel they are built for (Module.symvers, headers dir, ...), which says which imports are GPL-only. Repeatable.",
+            Description = "With --calls: the kernel the modules or the (out-of-tree) sources are for (Module.symvers, headers dir, ...), which says which of the calls are GPL-only. Repeatable.",
             Arity = ArgumentArity.OneOrMore,
             AllowMultipleArgumentsPerToken = false,
         };
@@ -287,7 +287,8 @@ public static class ExportAuditCommand
             "Examples:\n  exportaudit scan-source /usr/src/linux-source-6.1 --format json:exports.json\n  exportaudit scan-source linux --kconfig /boot/config-$(uname -r) --arch x86\n" +
             "  exportaudit scan-source linux --calls --kconfig .config --arch x86 --format sarif:laundering.sarif\n" +
             "  exportaudit scan-source samples/kernels/hmm-4.19-before.yaml --calls\n" +
-            "  exportaudit scan-source vendor_glue.ko --calls --kernel /usr/src/linux-headers-$(uname -r)")
+            "  exportaudit scan-source vendor_glue.ko --calls --kernel /usr/src/linux-headers-$(uname -r)\n" +
+            "  exportaudit scan-source ~/src/vendor-driver --calls --kernel /usr/src/linux-headers-$(uname -r)")
         {
             dir, config, arch, format, jobs, noProgress, calls, depth, failOn, kernel,
         };

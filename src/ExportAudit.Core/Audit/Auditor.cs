@@ -70,7 +70,7 @@ public static class Auditor
         }
         else if (source is not null)
         {
-            errors.Error(modelPath, null, "--calls needs a kernel model with a call graph (calls:); the call graph of source trees and binaries is not built yet");
+            errors.Error(modelPath, null, "--calls needs a kernel model with a call graph (calls:), a source tree or modules");
         }
         var read = new ReadResult(errors, sources, [], [], table, KernelTraits.Unknown);
         return Finish("scan-source", request, read, table, findings, null);
@@ -79,7 +79,9 @@ public static class Auditor
     /// <summary>
     /// `scan-source DIR --calls`: the laundering check over a source tree's call graph (EA3001/EA3002, from each plain
     /// export through its file's helpers), and exports no other file of the tree uses (EA3003). The exporter of a
-    /// source export is its file: which module it ends up in is Kbuild's business.
+    /// source export is its file: which module it ends up in is Kbuild's business. With request.Kernels (an out-of-tree
+    /// driver's source against the kernel it is for), the kernel's exports say which of the calls are GPL-only; the
+    /// tree's own exports come after them, as modpost reads Module.symvers before the module's objects.
     /// </summary>
     public static AuditResult LaunderTree(string root, int depth, ExportAudit.Ingest.Source.SourceScanOptions options, AuditRequest request)
     {
@@ -88,15 +90,18 @@ public static class Auditor
         // the few swept files where a walk turns out to start).
         using var sweep = new ExportAudit.Ingest.Source.SourceCallGraph.Sweeper();
         var scan = new ExportAudit.Ingest.Source.SourceScanner(errors, options).Scan(root.TrimEnd('/'), sweep);
+        var loader = new InputLoader(errors, request.Read);
+        var kernels = request.Kernels.Select(loader.LoadKernel).OfType<KernelSource>().ToList();
         // Owned by the module Kbuild builds it into, else by its file.
-        var table = ModpostChecks.Table([(scan.KernelExports(e => e.Owner ?? e.File), scan.Root)], []);
+        var treeExports = scan.KernelExports(e => e.Owner ?? e.File);
+        var table = Table([.. kernels, new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null)], []);
         var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors);
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth, options.Jobs).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
         // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.
         var generated = scan.Exports.Where(e => e.Macro.Contains("TRACEPOINT", StringComparison.Ordinal) || e.Macro.Contains("STATIC_CALL", StringComparison.Ordinal)
             || e.Macro.Contains("PER_CPU", StringComparison.Ordinal)).Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
-        foreach (var export in table.All.OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (var export in treeExports.Select(e => table.Find(e.Name)!).Distinct().OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             if (graph.Users.TryGetValue(export.Name, out var users) && users.Count == 0 && !generated.Contains(export.Name))
             {
@@ -106,8 +111,8 @@ public static class Auditor
                 { Location = export.Definition });
             }
         }
-        var source = new KernelSource(scan.Root, "source tree", table.All.ToArray(), KernelTraits.Unknown, null);
-        var read = new ReadResult(errors, [source], [], [], table, KernelTraits.Unknown);
+        var source = new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null);
+        var read = new ReadResult(errors, [.. kernels, source], [], [], table, kernels.Aggregate(KernelTraits.Unknown, (merged, k) => merged.Merge(k.Traits)));
         return Finish("scan-source", request, read, table, findings, null);
     }
 

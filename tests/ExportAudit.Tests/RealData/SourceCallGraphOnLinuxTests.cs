@@ -60,4 +60,21 @@ public class SourceCallGraphOnLinuxTests(ITestOutputHelper output)
         Assert.True(importedAnyway.Length * 100 <= unused.Length * 5, $"{importedAnyway.Length} of {unused.Length} 'unused' exports are imported by a Debian module: more than 5 %");
         Assert.Contains("__stack_chk_fail", importedAnyway); // compiler-generated: known and accepted
     }
+
+    [Fact]
+    public void AVendorDriversSource_AgainstDebiansHeaders_ReachesWhatTheirModuleSymversMakesGplOnly()
+    {
+        // HMM's 4.19 laundering, out of tree: a plain export handing devm_memremap_pages (GPL-only in 6.1) to every module.
+        using var dir = new TempDir();
+        dir.Write("vendor.c", "#include <linux/memremap.h>\n#include <linux/module.h>\n" +
+            "static void *map(struct device *dev, struct dev_pagemap *pgmap)\n{\n\treturn devm_memremap_pages(dev, pgmap);\n}\n" +
+            "void *vendor_map(struct device *dev, struct dev_pagemap *pgmap)\n{\n\treturn map(dev, pgmap);\n}\nEXPORT_SYMBOL(vendor_map);\n" +
+            "MODULE_LICENSE(\"Proprietary\");\n");
+        var r = Support.Cli.Run("scan-source", dir.Path, "--calls", "--kernel", Support.RealData.HeadersDir, "--format", "json");
+        Assert.Equal(("", 0), (r.Stderr, r.ExitCode));
+        var laundering = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("rule").GetString() == "EA3001");
+        Assert.Equal("vendor_map", laundering.GetProperty("symbol").GetString());
+        Assert.Equal(["vendor_map (vendor.c:7) -> map (vendor.c:3) -> devm_memremap_pages (EXPORT_SYMBOL_GPL)", "calls: 1, statements: 1", "thin-wrapper rank: 1 of 1"],
+            laundering.GetProperty("evidence").GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToArray());
+    }
 }

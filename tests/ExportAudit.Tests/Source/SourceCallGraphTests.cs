@@ -149,6 +149,30 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void AnOutOfTreeDriversSource_WithTheKernelItIsFor_ReachesTheKernelsGplOnlyExports()
+    {
+        using var kernel = new TempDir();
+        var symvers = kernel.Write("Module.symvers", "0x1\tgpl_facility\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x2\tplain_facility\tvmlinux\tEXPORT_SYMBOL\t\n");
+        using var dir = new TempDir();
+        dir.Write("vendor.c",
+            "static int helper(int x) { return gpl_facility(x); }\nint vendor_wrap(int x) { return helper(x); }\nEXPORT_SYMBOL(vendor_wrap);\n" +
+            "int vendor_plain(int x) { return plain_facility(x); }\nEXPORT_SYMBOL(vendor_plain);\n");
+        var (exit, findings, stderr) = Calls(dir.Path, "--kernel", symvers);
+        Assert.Equal(("", 0), (stderr, exit));
+        Assert.Equal(["vendor_wrap"], Rules(findings, "EA3001"));
+        Assert.Contains("vendor_wrap (vendor.c:2) -> helper (vendor.c:1) -> gpl_facility (EXPORT_SYMBOL_GPL)", Notes(findings, "EA3001", "vendor_wrap"));
+        // The kernel's exports are not the tree's: no in-tree-user finding for them.
+        Assert.Equal(["vendor_plain", "vendor_wrap"], Rules(findings, "EA3003"));
+        // Without the kernel nothing says gpl_facility is GPL-only.
+        Assert.Empty(Rules(Calls(dir.Path).Findings, "EA3001"));
+        // A kernel that cannot be read: one error, exit 2, the tree still judged.
+        var missing = Calls(dir.Path, "--kernel", Path.Combine(kernel.Path, "missing.symvers"));
+        Assert.Equal(2, missing.Exit);
+        Assert.Equal($"exportaudit: {Path.Combine(kernel.Path, "missing.symvers")}: no such file or directory\n", missing.Stderr);
+        Assert.Equal(["vendor_plain", "vendor_wrap"], Rules(missing.Findings, "EA3003"));
+    }
+
+    [Fact]
     public void Depth_LimitsHowManyHelpersAreFollowed()
     {
         using var dir = new TempDir();
