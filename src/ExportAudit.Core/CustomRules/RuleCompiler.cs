@@ -52,7 +52,9 @@ public static class RuleCompiler
                 return CompiledRules.None;
             }
             Directory.CreateDirectory(cacheDirectory);
-            var temp = cached + "." + Environment.ProcessId + ".tmp";
+            // A name of this write's own: two threads of one process (a library caller, the test suite's parallel
+            // CLI runs) compiling the same rules wrote one "<pid>.tmp" together, and one could load the other's half.
+            var temp = cached + "." + Environment.ProcessId + "." + Path.GetRandomFileName() + ".tmp";
             File.WriteAllBytes(temp, image);
             File.Move(temp, cached, overwrite: true);
             assembly = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.GetFullPath(cached));
