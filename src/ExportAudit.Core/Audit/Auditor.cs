@@ -94,7 +94,8 @@ public static class Auditor
         var kernels = request.Kernels.Select(loader.LoadKernel).OfType<KernelSource>().ToList();
         // Owned by the module Kbuild builds it into, else by its file.
         var treeExports = scan.KernelExports(e => e.Owner ?? e.File);
-        var table = Table([.. kernels, new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null)], []);
+        var source = new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null);
+        var table = Table([.. kernels, source], []);
         var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors);
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth, options.Jobs).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
@@ -111,7 +112,6 @@ public static class Auditor
                 { Location = export.Definition });
             }
         }
-        var source = new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null);
         var read = new ReadResult(errors, [.. kernels, source], [], [], table, kernels.Aggregate(KernelTraits.Unknown, (merged, k) => merged.Merge(k.Traits)));
         return Finish("scan-source", request, read, table, findings, null);
     }
