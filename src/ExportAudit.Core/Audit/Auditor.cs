@@ -81,7 +81,8 @@ public static class Auditor
     /// export through its file's helpers), and exports no other file of the tree uses (EA3003). The exporter of a
     /// source export is its file: which module it ends up in is Kbuild's business. With request.Kernels (an out-of-tree
     /// driver's source against the kernel it is for), the kernel's exports say which of the calls are GPL-only; the
-    /// tree's own exports come after them, as modpost reads Module.symvers before the module's objects.
+    /// tree's own exports come after them, as modpost reads Module.symvers before the module's objects, and its headers'
+    /// macros and inline functions are helpers of the files that call them.
     /// </summary>
     public static AuditResult LaunderTree(string root, int depth, ExportAudit.Ingest.Source.SourceScanOptions options, AuditRequest request)
     {
@@ -97,6 +98,13 @@ public static class Auditor
         var source = new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null);
         var table = Table([.. kernels, source], []);
         var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors);
+        // Against its kernel, the tree's calls into that kernel's header macros and inlines are followed too (under the
+        // tree's .config, else the kernel's).
+        var kernelConfig = options.Config ?? SourceConfig(request.Kernels).Value;
+        if (kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path, kernelConfig)).FirstOrDefault(h => h is not null) is { } headers)
+        {
+            graph.FollowHeaders(headers, scan.Root, errors);
+        }
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth, options.Jobs).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
         // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.

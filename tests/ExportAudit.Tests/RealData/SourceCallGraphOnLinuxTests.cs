@@ -77,4 +77,29 @@ public class SourceCallGraphOnLinuxTests(ITestOutputHelper output)
         Assert.Equal(["vendor_map (vendor.c:7) -> map (vendor.c:3) -> devm_memremap_pages (EXPORT_SYMBOL_GPL)", "calls: 1, statements: 1", "thin-wrapper rank: 1 of 1"],
             laundering.GetProperty("evidence").GetProperty("notes").EnumerateArray().Select(n => n.GetString()!).ToArray());
     }
+
+    [Fact]
+    public void AGplShimsPlainExports_ThroughTheHeadersInlines_ReachWhatModpostDeniesAProprietaryModule()
+    {
+        // A shim of the NVIDIA/ZFS kind: GPL, re-exporting kernel functionality plainly, here through two of Debian's
+        // 6.1 header inlines. The oracle: kbuild's modpost on the same code built as a Proprietary module.
+        string Shim(string license) => "#include <linux/percpu-refcount.h>\n#include <linux/rcupdate.h>\n#include <linux/module.h>\n" +
+            "void shim_kill(struct percpu_ref *ref)\n{\n\tpercpu_ref_kill(ref);\n}\nEXPORT_SYMBOL(shim_kill);\n" +
+            "void shim_lock(void)\n{\n\trcu_read_lock();\n}\nEXPORT_SYMBOL(shim_lock);\n" +
+            $"MODULE_LICENSE(\"{license}\");\n";
+        using var gpl = new TempDir();
+        gpl.Write("shim.c", Shim("GPL"));
+        var r = Support.Cli.Run("scan-source", gpl.Path, "--calls", "--kernel", Support.RealData.HeadersDir, "--format", "json");
+        Assert.Equal(("", 0), (r.Stderr, r.ExitCode));
+        var laundering = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("findings").EnumerateArray().Where(f => f.GetProperty("rule").GetString() == "EA3001")
+            .ToDictionary(f => f.GetProperty("symbol").GetString()!, f => f.GetProperty("message").GetString()!);
+        Assert.Equal("EXPORT_SYMBOL(shim_kill) reaches GPL-only percpu_ref_kill_and_confirm", laundering["shim_kill"]);
+        Assert.Equal("EXPORT_SYMBOL(shim_lock) reaches GPL-only __rcu_read_lock", laundering["shim_lock"]);
+
+        var build = KbuildBuild.Build(Support.RealData.HeadersDir, "laundering-shim",
+            [new ModuleSource("ea_shim", new Dictionary<string, string> { ["ea_shim.c"] = Shim("Proprietary") }, "obj-m += ea_shim.o")]);
+        Assert.Equal(["ERROR: modpost: GPL-incompatible module ea_shim.ko uses GPL-only symbol '__rcu_read_lock'",
+            "ERROR: modpost: GPL-incompatible module ea_shim.ko uses GPL-only symbol 'percpu_ref_kill_and_confirm'"],
+            build.ModpostLines.Order(StringComparer.Ordinal));
+    }
 }

@@ -173,6 +173,32 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void AgainstItsKernel_TheHeadersMacrosAndInlinesAreTheFilesHelpers()
+    {
+        // HMM's percpu_ref_kill, out of tree: an inline of the kernel's headers calling a GPL-only export.
+        using var kernel = new TempDir();
+        kernel.Write("Module.symvers", "0x1\tpercpu_ref_kill_and_confirm\tvmlinux\tEXPORT_SYMBOL_GPL\t\n0x2\t_printk\tvmlinux\tEXPORT_SYMBOL\t\n");
+        kernel.Write(".config", "CONFIG_SMP=y\n");
+        kernel.Write("include/linux/percpu-refcount.h",
+            "static inline void percpu_ref_kill(struct percpu_ref *ref)\n{\n\tpercpu_ref_kill_and_confirm(ref, NULL);\n}\n" +
+            "#define percpu_ref_kill_now(ref) percpu_ref_kill(ref)\n#define printk(fmt, ...) _printk(fmt, ##__VA_ARGS__)\n");
+        using var dir = new TempDir();
+        dir.Write("shim.c", "#include <linux/percpu-refcount.h>\n" +
+            "void shim_kill(struct percpu_ref *r) { percpu_ref_kill(r); }\nEXPORT_SYMBOL(shim_kill);\n" +
+            "void shim_kill_now(struct percpu_ref *r) { percpu_ref_kill_now(r); }\nEXPORT_SYMBOL(shim_kill_now);\n" +
+            "void shim_print(void) { printk(\"x\"); }\nEXPORT_SYMBOL(shim_print);\n" +
+            // The tree's own function of a header's name is the one called.
+            "static void percpu_ref_kill_all(void) { }\nvoid shim_own(void) { percpu_ref_kill_all(); }\nEXPORT_SYMBOL(shim_own);\n");
+        var (exit, findings, stderr) = Calls(dir.Path, "--kernel", kernel.Path);
+        Assert.Equal(("", 0), (stderr, exit));
+        Assert.Equal(["shim_kill", "shim_kill_now"], Rules(findings, "EA3001"));
+        Assert.Contains("shim_kill (shim.c:2) -> percpu_ref_kill -> percpu_ref_kill_and_confirm (EXPORT_SYMBOL_GPL)", Notes(findings, "EA3001", "shim_kill"));
+        Assert.Contains("shim_kill_now (shim.c:4) -> percpu_ref_kill_now -> percpu_ref_kill -> percpu_ref_kill_and_confirm (EXPORT_SYMBOL_GPL)", Notes(findings, "EA3001", "shim_kill_now"));
+        // --depth counts them as helpers.
+        Assert.Equal(["shim_kill"], Rules(Calls(dir.Path, "--kernel", kernel.Path, "--depth", "1").Findings, "EA3001"));
+    }
+
+    [Fact]
     public void Depth_LimitsHowManyHelpersAreFollowed()
     {
         using var dir = new TempDir();

@@ -425,6 +425,28 @@ public static class ModuleSourceReader
         return null;
     }
 
+    /// <summary>A file's #include lines, in order, every branch of its #if counted: (name, quoted).</summary>
+    internal static List<(string Name, bool Quoted)> Includes(ReadOnlySpan<byte> data)
+    {
+        var includes = new List<(string, bool)>();
+        var tokenizer = new CTokenizer(data);
+        var position = -1; // the token's place in the directive: 0 the keyword, 1 the name
+        var isInclude = false;
+        while (tokenizer.Next(out var token))
+        {
+            if (token.Kind == CTokenKind.Directive) { position = 0; isInclude = false; continue; }
+            if (token.Kind == CTokenKind.DirectiveEnd) { position = -1; continue; }
+            if (position == 0) isInclude = token.Text(data).SequenceEqual("include"u8);
+            else if (position == 1 && isInclude)
+            {
+                if (token.Kind == CTokenKind.String) includes.Add((Encoding.UTF8.GetString(token.Text(data)).Trim('"'), true));
+                else if (data[token.Start] == '<') includes.Add((AngleInclude(data, token), false));
+            }
+            if (position >= 0) position++;
+        }
+        return includes;
+    }
+
     // #include <linux/module.h>: the text between the brackets.
     private static string AngleInclude(ReadOnlySpan<byte> data, CToken open)
     {

@@ -34,8 +34,63 @@ public sealed class SourceCallGraph : ICallGraph
     /// <summary>The functions of the files that export: where the laundering walks start and go.</summary>
     public IEnumerable<FunctionInfo> Functions => _all;
 
-    public FunctionInfo? Helper(FunctionInfo caller, string callee) =>
-        caller.Definition is { } site && _byFile.TryGetValue(site.File, out var local) && local.TryGetValue(callee, out var helper) && !helper.Exported ? helper : null;
+    public FunctionInfo? Helper(FunctionInfo caller, string callee)
+    {
+        if (caller.Definition is { } site && _byFile.TryGetValue(site.File, out var local) && local.TryGetValue(callee, out var helper))
+        {
+            return helper.Exported ? null : helper;
+        }
+        return HeaderHelper(callee);
+    }
+
+    // The kernel headers' macros and inline functions (an out-of-tree tree checked against its kernel): compiled into
+    // the file that calls them, they are its helpers — a walk goes through percpu_ref_kill, an inline, to the GPL-only
+    // percpu_ref_kill_and_confirm. Each is one node, made on first use; the names its body uses, in ordinal order.
+    private FunctionInfo? HeaderHelper(string name)
+    {
+        if (_headers is null)
+        {
+            return null;
+        }
+        lock (_headerHelpers)
+        {
+            if (!_headerHelpers.TryGetValue(name, out var helper))
+            {
+                var uses = _headers.Macro(name) ?? _headers.Inline(name);
+                _headerHelpers[name] = helper = uses is null ? null : new FunctionInfo(name, null, uses.Where(u => u != name).Order(StringComparer.Ordinal).ToArray(), false);
+            }
+            return helper;
+        }
+    }
+
+    private KernelHeaders? _headers;
+    private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Reads the headers the graph's files include (the files where walks go) from <paramref name="headers"/>, whose
+    /// macros and inline functions are then helpers of every file: for a driver's source checked against the kernel it
+    /// is for. The tree's own files come first: a function the tree defines is not the header's.
+    /// </summary>
+    public void FollowHeaders(KernelHeaders headers, string root, InputErrors errors)
+    {
+        foreach (var file in _byFile.Keys.Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                using var bytes = FileBytes.Open(Path.Combine(root, file), SourceScanner.MaxFileBytes);
+                headers.Include(Path.Combine(root, file), ModuleSourceReader.Includes(bytes.Span), errors);
+            }
+            catch (InputException e)
+            {
+                errors.Add(e.Error with { Path = file });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Error(file, null, e.Message);
+            }
+        }
+        _headers = headers;
+    }
 
     public bool IsUnexportedCore(FunctionInfo caller, string callee, out string? definedAt)
     {
