@@ -327,10 +327,9 @@ public static class ModuleSourceReader
                 {
                     continue;
                 }
-                if (directive[0].Text == "include" && directive.Count > 1)
+                if (directive[0].Text == "include" && directive.Count > 1 && IncludeTarget(data, directive[1].Token) is { } target)
                 {
-                    if (directive[1].Token.Kind == CTokenKind.String) includes.Add(new SourceInclude(file, directive[1].Text.Trim('"'), true));
-                    else if (directive[1].Text == "<") includes.Add(new SourceInclude(file, AngleInclude(data, directive[1].Token), false));
+                    includes.Add(new SourceInclude(file, target.Name, target.Quoted));
                 }
                 else if (directive[0].Text is "define" or "undef" && directive.Count > 1)
                 {
@@ -437,15 +436,21 @@ public static class ModuleSourceReader
             if (token.Kind == CTokenKind.Directive) { position = 0; isInclude = false; continue; }
             if (token.Kind == CTokenKind.DirectiveEnd) { position = -1; continue; }
             if (position == 0) isInclude = token.Text(data).SequenceEqual("include"u8);
-            else if (position == 1 && isInclude)
+            else if (position == 1 && isInclude && IncludeTarget(data, token) is { } target)
             {
-                if (token.Kind == CTokenKind.String) includes.Add((Encoding.UTF8.GetString(token.Text(data)).Trim('"'), true));
-                else if (data[token.Start] == '<') includes.Add((AngleInclude(data, token), false));
+                includes.Add(target);
             }
             if (position >= 0) position++;
         }
         return includes;
     }
+
+    // What an #include names, from the token after the keyword: "x.h" (quoted) or <linux/module.h>; null for neither
+    // (a macro naming the header).
+    private static (string Name, bool Quoted)? IncludeTarget(ReadOnlySpan<byte> data, CToken token) =>
+        token.Kind == CTokenKind.String ? (Encoding.UTF8.GetString(token.Text(data)).Trim('"'), true)
+        : data[token.Start] == '<' ? (AngleInclude(data, token), false)
+        : null;
 
     // #include <linux/module.h>: the text between the brackets.
     private static string AngleInclude(ReadOnlySpan<byte> data, CToken open)
