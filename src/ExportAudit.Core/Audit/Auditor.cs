@@ -101,7 +101,7 @@ public static class Auditor
         // Against its kernel, the tree's calls into that kernel's header macros and inlines are followed too (under the
         // tree's .config, else the kernel's).
         var kernelConfig = options.Config ?? SourceConfig(request.Kernels).Value;
-        if (kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path, kernelConfig)).FirstOrDefault(h => h is not null) is { } headers)
+        if (HeadersOf(kernels, kernelConfig) is { } headers)
         {
             graph.FollowHeaders(headers, scan.Root, errors);
         }
@@ -296,9 +296,13 @@ public static class Auditor
         }
         var kernels = sources.ToList();
         var exported = kernels.SelectMany(s => s.Exports).Concat(modules.SelectMany(m => m.Exports)).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-        var headers = kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path, config.Value)).FirstOrDefault(h => h is not null);
+        var headers = HeadersOf(kernels, config.Value);
         return modules.Select(m => ExportAudit.Ingest.Source.ModuleSourceReader.Resolve(m, exported.Contains, headers, errors)).ToArray();
     }
+
+    // The headers of the first kernel that has them beside it (a build tree, Debian's split headers, a source tree).
+    private static ExportAudit.Ingest.Source.KernelHeaders? HeadersOf(IEnumerable<KernelSource> kernels, Ingest.Config.KernelConfig? config) =>
+        kernels.Select(k => ExportAudit.Ingest.Source.KernelHeaders.Locate(k.Path, config)).FirstOrDefault(h => h is not null);
 
     private static AuditResult Finish(string command, AuditRequest request, ReadResult input, SymbolTable table, List<Finding> findings, IReadOnlyList<ModuleLoadResult>? loads)
     {

@@ -17,6 +17,9 @@ public sealed class SourceCallGraph : ICallGraph
     private readonly KernelFunctions? _builtFunctions;
     private readonly HashSet<string> _builtFiles;
     private readonly List<FunctionInfo> _all;
+    // The kernel headers whose macros and inlines are helpers (FollowHeaders), and those made into nodes so far.
+    private KernelHeaders? _headers;
+    private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
 
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
         KernelFunctions? builtFunctions, HashSet<string> builtFiles, List<FunctionInfo> all)
@@ -62,9 +65,6 @@ public sealed class SourceCallGraph : ICallGraph
             return helper;
         }
     }
-
-    private KernelHeaders? _headers;
-    private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Reads the headers the graph's files include (the files where walks go) from <paramref name="headers"/>, whose
