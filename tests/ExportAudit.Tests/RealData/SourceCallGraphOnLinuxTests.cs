@@ -57,7 +57,12 @@ public class SourceCallGraphOnLinuxTests(ITestOutputHelper output)
         output.WriteLine($"{unused.Length} exports without an in-tree user; {importedAnyway.Length} of them are imported by a Debian module (users the scanner cannot see: names pasted with ##, calls inside asm strings, compiler-generated calls):");
         output.WriteLine(string.Join(" ", importedAnyway));
         Assert.True(unused.Length > 1000, "6.1 has exports only out-of-tree code uses");
-        Assert.True(importedAnyway.Length * 100 <= unused.Length * 5, $"{importedAnyway.Length} of {unused.Length} 'unused' exports are imported by a Debian module: more than 5 %");
+        Assert.True(importedAnyway.Length * 100 <= unused.Length * 3, $"{importedAnyway.Length} of {unused.Length} 'unused' exports are imported by a Debian module: more than 3 %");
+        // Used only as file-scope macro arguments: `static SIMPLE_DEV_PM_OPS(rtl92ce_pm_ops, rtl_pci_suspend, rtl_pci_resume)`,
+        // `__ATTR(caps_start, 0644, spk_var_show, spk_var_store)`, a tracepoint header's TP_fast_assign(… blk_fill_rwbs(…)).
+        Assert.DoesNotContain("rtl_pci_suspend", unused);
+        Assert.DoesNotContain("spk_var_show", unused);
+        Assert.DoesNotContain("blk_fill_rwbs", unused);
         Assert.Contains("__stack_chk_fail", importedAnyway); // compiler-generated: known and accepted
     }
 

@@ -219,4 +219,23 @@ public class SourceCallGraphTests
         dir.Write("arch/x86/entry.S", "SYM_FUNC_START(x)\n\tcall assembled\nSYM_FUNC_END(x)\n");
         Assert.Equal(["commented", "prototyped"], Rules(Calls(dir.Path).Findings, "EA3003"));
     }
+
+    [Fact]
+    public void InTreeUsers_FileScopeMacroArgumentsAndInitializersCount_DeclarationsInThemDoNot()
+    {
+        // linux-source-6.1: rtl_pci_suspend is used only by `static SIMPLE_DEV_PM_OPS(…, rtl_pci_suspend, …)`, spk_var_show
+        // by `= __ATTR(…, spk_var_show, …)`, blk_fill_rwbs in a tracepoint header's TP_fast_assign; Debian's modules
+        // import all three. A prototype's parameters, a macro-wrapped prototype, a pointer's declaration and the name a
+        // macro declares are not uses.
+        string[] used = ["pm_suspend_cb", "attr_show", "traced_str", "hook_target"];
+        string[] declared = ["tag_twin", "wrapped", "hook_decl", "the_key", "event_twin"];
+        using var dir = new TempDir();
+        dir.Write("lib/exp.c", string.Concat(used.Concat(declared).Select(n => $"int {n}(void) {{ return 0; }}\nEXPORT_SYMBOL({n});\n")));
+        dir.Write("drv/a.c", "static SIMPLE_DEV_PM_OPS(a_pm_ops, pm_suspend_cb, NULL);\nstatic struct kobj_attribute a_attr = __ATTR(a, 0644, attr_show, NULL);\n" +
+            "static int (*hook)(void) = &hook_target;\n");
+        dir.Write("include/trace/events/a.h", "TRACE_EVENT(event_twin,\n\tTP_printk(\"%s\", traced_str(__entry->x))\n);\n");
+        dir.Write("include/a.h", "int user(struct tag_twin *t, enum tag_twin e);\nWRAP_PROTO(int wrapped(int x));\nextern int (*hook_decl)(u64 v);\n" +
+            "DECLARE_STATIC_KEY_FALSE(the_key);\n");
+        Assert.Equal(declared.Order(StringComparer.Ordinal), Rules(Calls(dir.Path).Findings, "EA3003"));
+    }
 }

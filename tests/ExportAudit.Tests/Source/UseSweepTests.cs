@@ -75,6 +75,36 @@ public class UseSweepTests
     }
 
     [Fact]
+    public void FileScopeParenthesesAndInitializers_OperandsAreUses_DeclaredNamesAreNot()
+    {
+        const string text = """
+            static SIMPLE_DEV_PM_OPS(foo_pm_ops, foo_suspend, foo_resume);
+            static struct kobj_attribute a = __ATTR(name, 0644, var_show, var_store);
+            static void (*hook)(void) = &hook_target;
+            int count = 3 + base_count;
+            TRACE_EVENT(traced_fn, TP_printk("%s", str_fn(__entry->cond)));
+            int proto(struct tag_name *param, enum enum_tag e) __attribute__((nonnull(1)));
+            ACPI_WRAPPED(int wrapped_proto(int x));
+            extern int (*fnptr_decl)(u64 v);
+            DECLARE_STATIC_KEY_FALSE(declared_key);
+            module_driver(drv, drv_register, /* c */ drv_unregister);
+            int after_all;
+            """;
+        AssertSame(text);
+        var uses = BySweep(Encoding.Latin1.GetBytes(text), false, true, true).Uses;
+        foreach (var name in new[] { "foo_suspend", "foo_resume", "var_show", "var_store", "hook_target", "base_count", "str_fn", "__entry", "drv_register", "drv_unregister" })
+        {
+            Assert.Contains(name, uses);
+        }
+        foreach (var name in new[] { "foo_pm_ops", "name", "hook", "count", "traced_fn", "cond", "proto", "tag_name", "param", "enum_tag", "e", "wrapped_proto", "fnptr_decl", "v", "declared_key", "drv", "after_all" })
+        {
+            Assert.DoesNotContain(name, uses);
+        }
+        // A header too (no function names are kept, the uses are the same).
+        AssertSame(text, isC: false);
+    }
+
+    [Fact]
     public void AlternativeHeadersUnderIfElse_ContinuationsAndAttributes_AsTheExtractorSeesThem()
     {
         AssertSame("""
@@ -177,7 +207,7 @@ public class UseSweepTests
     {
         string[] pieces = ["{", "}", ";", "(", ")", "=", "#if X\n", "#else\n", "#endif\n", "#define M(a) m_body(a)\n", "static ", "int ", "foo", "bar_baz",
             "__attr", "CAPS", "1.5e+3", "0x1f", ".7", "'{'", "'\\''", "\"}\"", "\"a\\\"b\"", "/* } */", "// x\n", "// y!\n", "\\\n", "\n", " ", "\t", "struct ", "$d", "\r\n", "/", "*", "#", "\\",
-            "static", "\nstatic\\\n", "staticx "];
+            "static", "\nstatic\\\n", "staticx ", ",", "&", "->", ".", "enum ", "*", "=="];
         var random = new Random(20261201);
         for (var round = 0; round < 3000; round++)
         {

@@ -19,7 +19,9 @@ public static class InTreeUseRules
 /// <summary>
 /// Which files of a tree use given symbols, by the same definition as scan-source --calls (FunctionExtractor's
 /// uses): the identifier inside braces (a function body, an initializer such as an ops table), in a #define body,
-/// or anywhere in a .S file — outside comments and strings. Prototypes and EXPORT_SYMBOL lines are not uses.
+/// anywhere in a .S file, or as an operand in file-scope parentheses or an initializer (`SIMPLE_DEV_PM_OPS(ops,
+/// foo_suspend, foo_resume)`) — outside comments and strings. Prototypes, their parameters and the name a macro
+/// declares (EXPORT_SYMBOL(foo), DECLARE_STATIC_KEY_FALSE(foo)) are not uses.
 /// Each file is read once and tokenized only when its bytes contain one of the names.
 /// </summary>
 public static class InTreeUsers

@@ -42,8 +42,9 @@ public static class FunctionExtractor
     public static IReadOnlyList<SourceFunction> Extract(string file, ReadOnlySpan<byte> data) => Extract(file, data, null, null);
 
     /// <param name="watch">Names whose uses are collected into <paramref name="used"/>: inside braces (calls, function
-    /// pointers in initializers), in #define bodies (a header macro that expands to the name), and anywhere in
-    /// assembly (<paramref name="assembly"/>: a .S file has no braces).</param>
+    /// pointers in initializers), in #define bodies (a header macro that expands to the name), anywhere in
+    /// assembly (<paramref name="assembly"/>: a .S file has no braces), and as operands in file-scope parentheses and
+    /// initializers (<see cref="IsFileScopeUse"/>).</param>
     /// <param name="withCalls">False: the functions' names, lines and statement counts only, no call lists (a tree's files
     /// that export nothing: the laundering check never starts there, and interning their calls was most of the work).</param>
     /// <param name="names">Where names are interned: the calling worker's own table; null, the process-wide pool.</param>
@@ -56,6 +57,9 @@ public static class FunctionExtractor
         var tokenizer = new CTokenizer(data);
         var declaration = new List<CToken>(); // file-scope tokens since the last ; or } (strings only for the function's name)
         var depth = 0;
+        var parens = 0;          // file scope: open parentheses, and an initializer's '=' since the last ';', '{' or '}'
+        var initializer = false;
+        var outerOpen = -1;      // where the outermost of them opened
         var branches = new BranchDepth();
         var inDirective = false;
         var directive = Directive.None;
@@ -98,13 +102,17 @@ public static class FunctionExtractor
             }
             var isPunct = token.Kind == CTokenKind.Punct;
             var ch = isPunct ? data[token.Start] : (byte)0;
-            if ((depth > 0 || assembly) && token.Kind == CTokenKind.Identifier)
+            if (token.Kind == CTokenKind.Identifier && (depth > 0 || assembly || (parens > 0 || initializer) && IsFileScopeUse(data, token.Start, token.Start + token.Length, outerOpen)))
             {
                 Watch(data, token, watch, used, usedHashes);
             }
 
             if (depth == 0)
             {
+                if (ch == '(' && parens++ == 0) outerOpen = token.Start;
+                else if (ch == ')' && parens > 0) parens--;
+                else if (ch == '=' && parens == 0) initializer = true;
+                else if (ch is (byte)'{' or (byte)';' or (byte)'}') initializer = false;
                 if (ch == '{')
                 {
                     current = FunctionName(data, declaration, out currentStatic, out currentLine, names);
@@ -148,6 +156,26 @@ public static class FunctionExtractor
             previous = token;
         }
         return functions;
+    }
+
+    // At file scope, in parentheses or an initializer: whether the identifier data[at..end] is a use — an operand such as
+    // the callbacks of `SIMPLE_DEV_PM_OPS(ops, foo_suspend, foo_resume)`, `= &param_ops_int`, `TP_printk(…, foo_str(x))`.
+    // Not one: a name after a type or keyword (a prototype's parameter `struct foo *name`, `enum foo e`, a wrapped
+    // prototype's name), after '*' (the declarator `(*hook)(void)`) or a member access, nor the lone first argument of
+    // the outermost parentheses (`outerOpen`: where they open), the name a macro defines or declares
+    // (`TRACE_EVENT(foo, …)`, `DECLARE_STATIC_KEY_FALSE(foo)`, that `ops`). The sweep asks the same, byte for byte.
+    internal static bool IsFileScopeUse(ReadOnlySpan<byte> data, int at, int end, int outerOpen)
+    {
+        var i = at - 1;
+        while (i >= 0 && IsBlank(data[i])) i--;
+        if (i < 0) return true;
+        var c = data[i];
+        if (CTokenizer.IsIdentPart(c) || c is (byte)'*' or (byte)'.' || c == '>' && i > 0 && data[i - 1] == '-') return false;
+        if (i != outerOpen) return true;
+        while (end < data.Length && IsBlank(data[end])) end++;
+        return end < data.Length && data[end] is not ((byte)',' or (byte)')');
+
+        static bool IsBlank(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f' or (byte)'\v' or (byte)'\\';
     }
 
     // Whether the identifier at `at` is a member, `.name` or `->name`: `ops->open(f)` calls through a pointer, not the

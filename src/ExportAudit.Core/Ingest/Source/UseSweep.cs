@@ -7,12 +7,13 @@ namespace ExportAudit.Ingest.Source;
 
 /// <summary>
 /// What the call graph needs from a file where no laundering walk starts: the identifiers it uses — by
-/// <see cref="FunctionExtractor"/>'s definition: inside braces, in a #define body, anywhere in a .S file — as 64-bit
+/// <see cref="FunctionExtractor"/>'s definition: inside braces, in a #define body, anywhere in a .S file, an operand
+/// in file-scope parentheses or an initializer (<see cref="FunctionExtractor.IsFileScopeUse"/>) — as 64-bit
 /// hashes, and (a .c file) the names of the non-static functions it defines. The scan runs it on each file's bytes
 /// while they are read, before the tree's exports are known: hence hashes, matched against the export names after.
 /// It makes no tokens: 64 bytes at a time it finds where identifiers start and where the bytes that may change its
-/// state are (comment and literal openers, backslash, braces, '#'; a newline only in a directive, ';' only at file
-/// scope), and looks only there; the tokens before a file-scope '{' are made by the tokenizer, so a function's name
+/// state are (comment and literal openers, backslash, braces, '#'; a newline only in a directive, ';', '(', ')' and
+/// '=' only at file scope), and looks only there; the tokens before a file-scope '{' are made by the tokenizer, so a function's name
 /// is found by the extractor's own code. The same uses and functions as the extractor on every file of
 /// linux-source-6.1 and 6.12 (a real-data test and a differential fuzz target hold it to that); that tree in
 /// memory, one thread: 2.5-3.4 s, the extractor 4.5-6.2 s.
@@ -40,6 +41,11 @@ public static class UseSweep
         private readonly List<string>? _globals;
         private readonly Utf8NameTable? _names;
         private int _depth;
+        // File scope: open parentheses (a macro's arguments, a parameter list) and whether an initializer's '=' came
+        // since the last ';', '{' or '}': the identifiers there are uses.
+        private int _parens;
+        private int _outerOpen = -1;
+        private bool _initializer;
         private bool _inDirective;
         private bool _defineBody;
         private FunctionExtractor.Directive _directive;
@@ -94,8 +100,10 @@ public static class UseSweep
                 var runStarts = masks.Ident & ~(masks.Ident << 1 | carry);
                 while (true)
                 {
-                    var wanted = masks.Special | (WantIdentifiers ? runStarts : 0) | (WantSemicolons ? masks.Semi : 0) | (_inDirective ? masks.Newline : 0);
+                    var wanted = masks.Special | (WantIdentifiers ? runStarts : 0) | (WantSemicolons ? masks.Semi : 0) | (_inDirective ? masks.Newline : 0)
+                        | (!_inDirective && _depth == 0 ? masks.Scope : 0);
                     wanted &= pos - block >= 64 ? 0 : ~0UL << (pos - block);
+                    var fileScope = _depth == 0 && !_inDirective && !_assembly; // in parentheses or an initializer: not every identifier is a use
                     // Identifiers and numbers inside the block change no state: taken here, without a call, until a byte that may.
                     while (wanted != 0 && (runStarts >> BitOperations.TrailingZeroCount(wanted) & 1) != 0)
                     {
@@ -109,7 +117,7 @@ public static class UseSweep
                         }
                         if ((uint)(s[at] - '0') > 9)
                         {
-                            _uses.AddHash(NameHashSet.Hash(s, at, length));
+                            if (!fileScope || FunctionExtractor.IsFileScopeUse(s, at, end, _outerOpen)) _uses.AddHash(NameHashSet.Hash(s, at, length));
                         }
                         else if (end < n && s[end] is (byte)'.' or (byte)'+' or (byte)'-')
                         {
@@ -142,9 +150,9 @@ public static class UseSweep
             }
         }
 
-        private readonly bool WantIdentifiers => _inDirective ? _defineBody : _depth > 0 || _assembly;
+        private readonly bool WantIdentifiers => _inDirective ? _defineBody : _depth > 0 || _assembly || _parens > 0 || _initializer;
 
-        private readonly bool WantSemicolons => !_inDirective && _depth == 0 && _segments is not null;
+        private readonly bool WantSemicolons => !_inDirective && _depth == 0 && (_segments is not null || _initializer);
 
         // Handles what starts at `at`; returns where the sweep goes on.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -159,7 +167,7 @@ public static class UseSweep
                     return SkipNumber(s, at);
                 }
                 var end = IdentifierEnd(s, at, out var matchable);
-                if (matchable) _uses.Add(s[at..end]);
+                if (matchable && (_depth > 0 || _inDirective || _assembly || FunctionExtractor.IsFileScopeUse(s, at, end, _outerOpen))) _uses.Add(s[at..end]);
                 return end;
             }
             switch (c)
@@ -190,15 +198,29 @@ public static class UseSweep
             }
             if (_depth == 0)
             {
-                if (c == '{')
+                if (c == '(')
+                {
+                    if (_parens++ == 0) _outerOpen = at;
+                }
+                else if (c == ')')
+                {
+                    if (_parens > 0) _parens--;
+                }
+                else if (c == '=')
+                {
+                    if (_parens == 0) _initializer = true;
+                }
+                else if (c == '{')
                 {
                     _current = _segments is null || !MayBeFunction(at) || StartsStatic() ? null : GlobalFunctionName(at);
                     _segments?.Clear();
+                    _initializer = false;
                     _depth = 1;
                 }
                 else if (c is (byte)';' or (byte)'}')
                 {
                     _segments?.Clear();
+                    _initializer = false;
                     _segmentOpen = at + 1;
                 }
             }
@@ -364,7 +386,7 @@ public static class UseSweep
         }
     }
 
-    private readonly record struct Masks(ulong Ident, ulong Special, ulong Semi, ulong Newline);
+    private readonly record struct Masks(ulong Ident, ulong Special, ulong Semi, ulong Newline, ulong Scope);
 
     // Identifier characters, the bytes that change the sweep's state, ';' and '\n', as bit masks of 64 bytes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -377,9 +399,10 @@ public static class UseSweep
             var hi = Vector256.LoadUnsafe(ref at, 32);
             return new Masks(Mask(ByteMask.IdentifierBytes(lo), ByteMask.IdentifierBytes(hi)), Mask(SpecialBytes(lo), SpecialBytes(hi)),
                 Mask(Vector256.Equals(lo, Vector256.Create((byte)';')), Vector256.Equals(hi, Vector256.Create((byte)';'))),
-                Mask(Vector256.Equals(lo, Vector256.Create((byte)'\n')), Vector256.Equals(hi, Vector256.Create((byte)'\n'))));
+                Mask(Vector256.Equals(lo, Vector256.Create((byte)'\n')), Vector256.Equals(hi, Vector256.Create((byte)'\n'))),
+                Mask(ScopeBytes(lo), ScopeBytes(hi)));
         }
-        ulong ident = 0, special = 0, semi = 0, newline = 0;
+        ulong ident = 0, special = 0, semi = 0, newline = 0, scope = 0;
         for (var i = 0; i < 64; i++)
         {
             var c = block[i];
@@ -387,8 +410,9 @@ public static class UseSweep
             else if (IsSpecial(c)) special |= 1UL << i;
             else if (c == ';') semi |= 1UL << i;
             else if (c == '\n') newline |= 1UL << i;
+            else if (c is (byte)'(' or (byte)')' or (byte)'=') scope |= 1UL << i;
         }
-        return new Masks(ident, special, semi, newline);
+        return new Masks(ident, special, semi, newline, scope);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -399,6 +423,10 @@ public static class UseSweep
         Vector256.Equals(v, Vector256.Create((byte)'/')) | Vector256.Equals(v, Vector256.Create((byte)'"'))
         | Vector256.Equals(v, Vector256.Create((byte)'\'')) | Vector256.Equals(v, Vector256.Create((byte)'\\')) | Vector256.Equals(v, Vector256.Create((byte)'#'))
         | Vector256.Equals(v, Vector256.Create((byte)'{')) | Vector256.Equals(v, Vector256.Create((byte)'}'));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> ScopeBytes(Vector256<byte> v) =>
+        Vector256.Equals(v, Vector256.Create((byte)'(')) | Vector256.Equals(v, Vector256.Create((byte)')')) | Vector256.Equals(v, Vector256.Create((byte)'='));
 
     private static bool IsSpecial(byte c) => c is (byte)'/' or (byte)'"' or (byte)'\'' or (byte)'\\' or (byte)'#' or (byte)'{' or (byte)'}';
 
