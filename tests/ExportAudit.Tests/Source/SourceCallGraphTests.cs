@@ -199,6 +199,23 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void SeveralFilesDefineTheCallee_TheNoteNamesTheOneNearestTheCaller()
+    {
+        // linux-source-6.1: rtl8192u's ieee80211 stack and rtl8192e each define HTCCheck, and net/mac80211's
+        // ieee80211_xmit has a staging twin; a call goes to the caller's own.
+        using var dir = new TempDir();
+        dir.Write("drivers/staging/a/ht.c", "int ht_check(void) { return 0; }\n");
+        dir.Write("drivers/staging/b/sub/ht.c", "int ht_check(void) { return 1; }\n");
+        dir.Write("drivers/staging/b/sub/rx.c", "int b_rx(void) { return ht_check(); }\nEXPORT_SYMBOL(b_rx);\n");
+        dir.Write("drivers/staging/c/rx.c", "int c_rx(void) { return ht_check(); }\nEXPORT_SYMBOL(c_rx);\n");
+        var (_, findings, stderr) = Calls(dir.Path);
+        Assert.Equal("", stderr);
+        Assert.Equal(["b_rx (drivers/staging/b/sub/rx.c:1) -> ht_check (not exported, drivers/staging/b/sub/ht.c and 1 other file)"], Notes(findings, "EA3002", "b_rx"));
+        // Equally near (drivers/staging/): the first in the tree's order.
+        Assert.Equal(["c_rx (drivers/staging/c/rx.c:1) -> ht_check (not exported, drivers/staging/a/ht.c and 1 other file)"], Notes(findings, "EA3002", "c_rx"));
+    }
+
+    [Fact]
     public void Depth_LimitsHowManyHelpersAreFollowed()
     {
         using var dir = new TempDir();

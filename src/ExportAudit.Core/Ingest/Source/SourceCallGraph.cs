@@ -101,31 +101,59 @@ public sealed class SourceCallGraph : ICallGraph
         }
         // A caller the .config builds reaches only what it builds; one it does not is judged against the whole tree.
         var functions = _builtFunctions is not null && caller.Definition is { } at && _builtFiles.Contains(at.File) ? _builtFunctions : _kernelFunctions;
-        return functions.TryDescribe(callee, out definedAt);
+        return functions.TryDescribe(callee, caller.Definition?.File, out definedAt);
     }
 
     // The non-static functions of the kernel's .c files by name: where each is defined, for the note.
     private sealed class KernelFunctions
     {
         private readonly Dictionary<string, (string File, int Others, int Last)> _byName = new(StringComparer.Ordinal);
+        // The files after the first of a name several files define (each driver's own rtw_write32), in the scan's order.
+        private readonly Dictionary<string, List<string>> _otherFiles = new(StringComparer.Ordinal);
 
         public void Add(string name, string file, int index)
         {
             // Others counts files: #ifdef alternatives define a name twice in one.
             ref var where = ref CollectionsMarshal.GetValueRefOrAddDefault(_byName, name, out var seen);
+            if (seen && where.Last != index)
+            {
+                if (!_otherFiles.TryGetValue(name, out var others)) _otherFiles[name] = others = [];
+                others.Add(file);
+            }
             where = !seen ? (file, 0, index) : where.Last == index ? where : (where.File, where.Others + 1, index);
         }
 
-        public bool TryDescribe(string name, out string? definedAt)
+        public bool TryDescribe(string name, string? callerFile, out string? definedAt)
         {
             definedAt = null;
             if (!_byName.TryGetValue(name, out var where))
             {
                 return false;
             }
-            // The sweep keeps names, not lines: the file (the first in the scan's order when several define the name).
-            definedAt = where.Others == 0 ? where.File : $"{where.File} and {where.Others} other file{(where.Others == 1 ? "" : "s")}";
+            // The sweep keeps names, not lines: the file. When several define the name, the one nearest the caller (most
+            // directories in common: a staging driver's call is to its own rtw_write32), the first in the scan's order of those.
+            var file = where.File;
+            if (where.Others > 0 && callerFile is not null)
+            {
+                var best = SharedDirectories(file, callerFile);
+                foreach (var other in _otherFiles[name])
+                {
+                    var shared = SharedDirectories(other, callerFile);
+                    if (shared > best) (file, best) = (other, shared);
+                }
+            }
+            definedAt = where.Others == 0 ? file : $"{file} and {where.Others} other file{(where.Others == 1 ? "" : "s")}";
             return true;
+        }
+
+        private static int SharedDirectories(string a, string b)
+        {
+            var shared = 0;
+            for (var i = 0; i < a.Length && i < b.Length && a[i] == b[i]; i++)
+            {
+                if (a[i] == '/') shared++;
+            }
+            return shared;
         }
     }
 
