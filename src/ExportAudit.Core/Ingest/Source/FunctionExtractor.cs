@@ -175,6 +175,7 @@ public static class FunctionExtractor
         while (end < data.Length && IsBlank(data[end])) end++;
         return end < data.Length && data[end] is not ((byte)',' or (byte)')');
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         static bool IsBlank(byte c) => c is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f' or (byte)'\v' or (byte)'\\';
     }
 
