@@ -149,6 +149,45 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void WithAConfig_AModulesExportReachesNoUnexportedFunction_ABuiltInOneOnlyVmlinuxs()
+    {
+        // 6.1's zstd_reset_cstream (module zstd_compress) calls its own ZSTD_resetCStream: the module's business, not
+        // functionality the kernel withholds from modules; and a function of another owner it could not link against.
+        using var dir = new TempDir();
+        dir.Write("Kbuild", "obj-y += mm/ lib/ drivers/\n");
+        dir.Write("mm/Makefile", "obj-y += core.o\n");
+        dir.Write("mm/core.c", "int core_internal(void) { return 0; }\n");
+        dir.Write("lib/Makefile", "obj-m += zmod.o\nzmod-objs := zmod_api.o zmod_impl.o\n");
+        dir.Write("lib/zmod_impl.c", "int zmod_internal(void) { return 0; }\n");
+        dir.Write("lib/zmod_api.c", "int zmod_reset(void) { return zmod_internal() + core_internal(); }\nEXPORT_SYMBOL(zmod_reset);\n");
+        dir.Write("drivers/Makefile", "obj-y += drv.o\n");
+        // Built in: the seed's case (hmm.c reaching mm/pagewalk.c); a module's function is none vmlinux links against.
+        dir.Write("drivers/drv.c", "int drv_export(void) { return core_internal() + zmod_internal(); }\nEXPORT_SYMBOL(drv_export);\n");
+        var config = dir.Write(".config", "CONFIG_SMP=y\n");
+        var (_, findings, stderr) = Calls(dir.Path, "--kconfig", config, "--arch", "x86");
+        Assert.Equal("", stderr);
+        Assert.Equal(["drv_export"], Rules(findings, "EA3002"));
+        Assert.Equal(["drv_export (drivers/drv.c:1) -> core_internal (not exported, mm/core.c)"], Notes(findings, "EA3002", "drv_export"));
+        // Without a .config no file has an owner: both are reported.
+        Assert.Equal(["drv_export", "zmod_reset"], Rules(Calls(dir.Path).Findings, "EA3002"));
+    }
+
+    [Fact]
+    public void ThinWrapperRank_CountsTheLaunderingFindingsOnly()
+    {
+        // A long function's thinness (10 per statement and call) once passed the offset that put EA3002 after EA3001,
+        // and a laundering finding read "thin-wrapper rank: 3498 of 2212" on 6.1.
+        using var dir = new TempDir();
+        dir.Write("gpl.c", "int gpl_facility(int x) { return x; }\nEXPORT_SYMBOL_GPL(gpl_facility);\n");
+        dir.Write("core.c", "int core_internal(void) { return 0; }\n");
+        dir.Write("a.c", "int thin_unexported(void) { return core_internal(); }\nEXPORT_SYMBOL(thin_unexported);\n" +
+            "int long_one(int x) {\n" + string.Concat(Enumerable.Range(0, 120).Select(i => $"\tx += {i};\n")) + "\treturn gpl_facility(x);\n}\nEXPORT_SYMBOL(long_one);\n");
+        var (_, findings, stderr) = Calls(dir.Path);
+        Assert.Equal("", stderr);
+        Assert.Contains("thin-wrapper rank: 1 of 1", Notes(findings, "EA3001", "long_one"));
+    }
+
+    [Fact]
     public void AnOutOfTreeDriversSource_WithTheKernelItIsFor_ReachesTheKernelsGplOnlyExports()
     {
         using var kernel = new TempDir();

@@ -14,20 +14,20 @@ public sealed class SourceCallGraph : ICallGraph
 {
     private readonly Dictionary<string, Dictionary<string, FunctionInfo>> _byFile;
     private readonly KernelFunctions _kernelFunctions;
-    private readonly KernelFunctions? _builtFunctions;
-    private readonly HashSet<string> _builtFiles;
+    private readonly KernelFunctions? _vmlinuxFunctions;
+    private readonly Dictionary<string, string> _builtOwners;
     private readonly List<FunctionInfo> _all;
     // The kernel headers whose macros and inlines are helpers (FollowHeaders), and those made into nodes so far.
     private KernelHeaders? _headers;
     private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
 
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
-        KernelFunctions? builtFunctions, HashSet<string> builtFiles, List<FunctionInfo> all)
+        KernelFunctions? vmlinuxFunctions, Dictionary<string, string> builtOwners, List<FunctionInfo> all)
     {
         _byFile = byFile;
         _kernelFunctions = kernelFunctions;
-        _builtFunctions = builtFunctions;
-        _builtFiles = builtFiles;
+        _vmlinuxFunctions = vmlinuxFunctions;
+        _builtOwners = builtOwners;
         _all = all;
     }
 
@@ -99,8 +99,16 @@ public sealed class SourceCallGraph : ICallGraph
         {
             return false;
         }
-        // A caller the .config builds reaches only what it builds; one it does not is judged against the whole tree.
-        var functions = _builtFunctions is not null && caller.Definition is { } at && _builtFiles.Contains(at.File) ? _builtFunctions : _kernelFunctions;
+        // A caller the .config builds into vmlinux reaches only vmlinux's functions. One it builds into a module reaches
+        // no unexported function EA3002 means: those of its own module are the module's own (zstd_reset_cstream's
+        // ZSTD_resetCStream), and another owner's it could not link against (the name is another file's, the call
+        // goes to a header's inline or stub). One the .config does not build is judged against the whole tree.
+        var functions = _kernelFunctions;
+        if (_vmlinuxFunctions is not null && caller.Definition is { } at && _builtOwners.TryGetValue(at.File, out var owner))
+        {
+            if (owner != Export.VmlinuxName) return false;
+            functions = _vmlinuxFunctions;
+        }
         return functions.TryDescribe(callee, caller.Definition?.File, out definedAt);
     }
 
@@ -305,27 +313,31 @@ public sealed class SourceCallGraph : ICallGraph
             }
         }
         // EA3002's "not exported at all": every non-static function of a kernel .c file (the extractor's, as the sweep
-        // finds them). With a .config, also those of the files it builds: for a caller it builds, a function of a file
-        // it leaves out is not in that kernel — the call goes to the header's stub (lowpan_dev_debugfs_init without
-        // CONFIG_6LOWPAN_DEBUGFS, kmsan_kmalloc_large without KMSAN). An export the .config does not build is still
-        // judged, against the whole tree (mlxsw's exports reaching mlxsw's core.c with MLXSW_CORE unset).
-        // linux-source-6.1 with Debian's x86 .config: 147 of 4,207 EA3002 notes went, 33 findings with them.
+        // finds them). With a .config, also those of the files it builds into vmlinux: for a caller built in, a function
+        // of a file it leaves out is not in that kernel — the call goes to the header's stub (lowpan_dev_debugfs_init
+        // without CONFIG_6LOWPAN_DEBUGFS, kmsan_kmalloc_large without KMSAN) — and a module's is not one vmlinux links
+        // against. An export the .config does not build is still judged, against the whole tree (mlxsw's exports
+        // reaching mlxsw's core.c with MLXSW_CORE unset).
         var kernelFunctions = new KernelFunctions();
-        var builtFunctions = scan.Owners is null ? null : new KernelFunctions();
+        var vmlinuxFunctions = scan.Owners is null ? null : new KernelFunctions();
         for (var i = 0; i < files.Count; i++)
         {
             if (sweep.Globals[i] is not { Length: > 0 } defined || IsUserSpace(files[i]))
             {
                 continue;
             }
-            var built = builtFunctions is not null && scan.Owners!.OwnerOf(files[i]) is not null;
+            var builtIn = vmlinuxFunctions is not null && scan.Owners!.OwnerOf(files[i]) == Export.VmlinuxName;
             foreach (var name in defined)
             {
                 kernelFunctions.Add(name, files[i], i);
-                if (built) builtFunctions!.Add(name, files[i], i);
+                if (builtIn) vmlinuxFunctions!.Add(name, files[i], i);
             }
         }
-        var builtFiles = scan.Owners is { } owners ? byFile.Keys.Where(f => owners.OwnerOf(f) is not null).ToHashSet(StringComparer.Ordinal) : [];
+        var builtOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in byFile.Keys)
+        {
+            if (scan.Owners?.OwnerOf(file) is { } owner) builtOwners[file] = owner;
+        }
         // Each file's uses of the exports, matched by hash (two export names with one hash would both count as used).
         // A bit per hash's top 20 bits first: 7.4 million (file, name) uses in 6.1, 5 % of them of an export (one thread,
         // in memory: 49-55 ms against 191-198 ms for the dictionary alone).
@@ -361,6 +373,6 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, builtFunctions, builtFiles, all) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, builtOwners, all) { Users = byName };
     }
 }
