@@ -31,7 +31,7 @@ public sealed class SourceCallGraph : ICallGraph
         _all = all;
     }
 
-    /// <summary>Files other than the exporting ones that use each export inside braces (calls, function pointers).</summary>
+    /// <summary>Files other than the exporting ones that use each export, by <see cref="FunctionExtractor"/>'s definition of a use.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Users { get; private init; } = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>The functions of the files that export: where the laundering walks start and go.</summary>

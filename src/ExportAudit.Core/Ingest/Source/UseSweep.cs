@@ -103,7 +103,7 @@ public static class UseSweep
                     var wanted = masks.Special | (WantIdentifiers ? runStarts : 0) | (WantSemicolons ? masks.Semi : 0) | (_inDirective ? masks.Newline : 0)
                         | (!_inDirective && _depth == 0 ? masks.Scope : 0);
                     wanted &= pos - block >= 64 ? 0 : ~0UL << (pos - block);
-                    var fileScope = _depth == 0 && !_inDirective && !_assembly; // in parentheses or an initializer: not every identifier is a use
+                    var fileScope = AtFileScope;
                     // Identifiers and numbers inside the block change no state: taken here, without a call, until a byte that may.
                     while (wanted != 0 && (runStarts >> BitOperations.TrailingZeroCount(wanted) & 1) != 0)
                     {
@@ -152,6 +152,9 @@ public static class UseSweep
 
         private readonly bool WantIdentifiers => _inDirective ? _defineBody : _depth > 0 || _assembly || _parens > 0 || _initializer;
 
+        // Outside braces, directives and assembly: in parentheses or an initializer there, not every identifier is a use.
+        private readonly bool AtFileScope => _depth == 0 && !_inDirective && !_assembly;
+
         private readonly bool WantSemicolons => !_inDirective && _depth == 0 && (_segments is not null || _initializer);
 
         // Handles what starts at `at`; returns where the sweep goes on.
@@ -167,7 +170,7 @@ public static class UseSweep
                     return SkipNumber(s, at);
                 }
                 var end = IdentifierEnd(s, at, out var matchable);
-                if (matchable && (_depth > 0 || _inDirective || _assembly || FunctionExtractor.IsFileScopeUse(s, at, end, _outerOpen))) _uses.Add(s[at..end]);
+                if (matchable && (!AtFileScope || FunctionExtractor.IsFileScopeUse(s, at, end, _outerOpen))) _uses.Add(s[at..end]);
                 return end;
             }
             switch (c)
@@ -388,7 +391,7 @@ public static class UseSweep
 
     private readonly record struct Masks(ulong Ident, ulong Special, ulong Semi, ulong Newline, ulong Scope);
 
-    // Identifier characters, the bytes that change the sweep's state, ';' and '\n', as bit masks of 64 bytes.
+    // Identifier characters, the bytes that change the sweep's state, ';', '\n' and (file scope's) '(', ')', '=', as bit masks of 64 bytes.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Masks Classify(ReadOnlySpan<byte> block, bool vectors)
     {
