@@ -68,5 +68,13 @@ public class KbuildOwnersTests(ITestOutputHelper output)
         }
         Assert.Empty(wrong); // never placed in the wrong object
         Assert.True(agree * 1000 >= rows.Length * 995, $"{agree} of {rows.Length} owners agree: less than 99.5 %");
+        // The object each file is part of, built in or a module (EA3002 leaves an object's own functions out).
+        Assert.Equal("drivers/acpi/acpica/acpi", owners.ObjectOf("drivers/acpi/acpica/utmutex.c")); // acpi-y, built in
+        Assert.Equal("drivers/acpi/acpica/acpi", owners.ObjectOf("drivers/acpi/acpica/evxfgpe.c"));
+        Assert.Equal(("mm/hmm", "mm/pagewalk"), (owners.ObjectOf("mm/hmm.c"), owners.ObjectOf("mm/pagewalk.c"))); // the seed's pair: two objects
+        Assert.Equal("lib/zstd/zstd_compress", owners.ObjectOf("lib/zstd/compress/zstd_compress.c")); // zstd_compress-y, a module
+        Assert.Equal(owners.OwnerOf("lib/zstd/zstd_compress_module.c"), owners.OwnerOf("lib/zstd/compress/zstd_compress.c"));
+        Assert.Equal("kernel/sched/build_utility", owners.ObjectOf("kernel/sched/completion.c")); // #included by build_utility.c
+        Assert.Null(owners.ObjectOf("drivers/net/ethernet/mellanox/mlxsw/core.c")); // MLXSW_CORE not set
     }
 }

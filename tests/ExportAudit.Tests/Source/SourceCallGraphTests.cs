@@ -149,10 +149,11 @@ public class SourceCallGraphTests
     }
 
     [Fact]
-    public void WithAConfig_AModulesExportReachesNoUnexportedFunction_ABuiltInOneOnlyVmlinuxs()
+    public void WithAConfig_NoExportReachesItsOwnObjectsFunctions_AModulesNoOtherOwners()
     {
-        // 6.1's zstd_reset_cstream (module zstd_compress) calls its own ZSTD_resetCStream: the module's business, not
-        // functionality the kernel withholds from modules; and a function of another owner it could not link against.
+        // 6.1's zstd_reset_cstream (module zstd_compress) calls its own ZSTD_resetCStream, ACPICA's exports (acpi-y,
+        // built in) its acpi_ut_acquire_mutex: the object's business, not functionality the kernel withholds from
+        // modules; and a module reaches no function of another owner (it could not link against one).
         using var dir = new TempDir();
         dir.Write("Kbuild", "obj-y += mm/ lib/ drivers/\n");
         dir.Write("mm/Makefile", "obj-y += core.o\n");
@@ -160,16 +161,22 @@ public class SourceCallGraphTests
         dir.Write("lib/Makefile", "obj-m += zmod.o\nzmod-objs := zmod_api.o zmod_impl.o\n");
         dir.Write("lib/zmod_impl.c", "int zmod_internal(void) { return 0; }\n");
         dir.Write("lib/zmod_api.c", "int zmod_reset(void) { return zmod_internal() + core_internal(); }\nEXPORT_SYMBOL(zmod_reset);\n");
-        dir.Write("drivers/Makefile", "obj-y += drv.o\n");
+        dir.Write("drivers/Makefile", "obj-y += drv.o acpi/\n");
+        dir.Write("drivers/acpi/Makefile", "obj-y += acpi.o\nacpi-y := acpi_api.o acpi_mutex.o\n");
+        dir.Write("drivers/acpi/acpi_mutex.c", "int acpi_lock_internal(void) { return 0; }\n");
+        dir.Write("drivers/acpi/acpi_api.c", "int acpi_api(void) { return acpi_lock_internal() + core_internal(); }\nEXPORT_SYMBOL(acpi_api);\n");
         // Built in: the seed's case (hmm.c reaching mm/pagewalk.c); a module's function is none vmlinux links against.
         dir.Write("drivers/drv.c", "int drv_export(void) { return core_internal() + zmod_internal(); }\nEXPORT_SYMBOL(drv_export);\n");
         var config = dir.Write(".config", "CONFIG_SMP=y\n");
         var (_, findings, stderr) = Calls(dir.Path, "--kconfig", config, "--arch", "x86");
         Assert.Equal("", stderr);
-        Assert.Equal(["drv_export"], Rules(findings, "EA3002"));
+        Assert.Equal(["acpi_api", "drv_export"], Rules(findings, "EA3002"));
+        Assert.Equal(["acpi_api (drivers/acpi/acpi_api.c:1) -> core_internal (not exported, mm/core.c)"], Notes(findings, "EA3002", "acpi_api"));
         Assert.Equal(["drv_export (drivers/drv.c:1) -> core_internal (not exported, mm/core.c)"], Notes(findings, "EA3002", "drv_export"));
-        // Without a .config no file has an owner: both are reported.
-        Assert.Equal(["drv_export", "zmod_reset"], Rules(Calls(dir.Path).Findings, "EA3002"));
+        // Without a .config no file has an owner: all are reported.
+        var unowned = Calls(dir.Path).Findings;
+        Assert.Equal(["acpi_api", "drv_export", "zmod_reset"], Rules(unowned, "EA3002"));
+        Assert.Equal(2, Notes(unowned, "EA3002", "acpi_api").Length);
     }
 
     [Fact]

@@ -17,6 +17,8 @@ namespace ExportAudit.Ingest.Source;
 public sealed partial class KbuildOwners
 {
     private readonly Dictionary<string, string> _owners = new(StringComparer.Ordinal);
+    // The object each built file is part of, built in or not: "drivers/scsi/scsi_mod" for scsi_error.c (scsi_mod-y).
+    private readonly Dictionary<string, string> _objects = new(StringComparer.Ordinal);
     private Dictionary<string, KeyValuePair<string, string>[]>? _builtByDirectory;
 
     private string _root = "";
@@ -27,11 +29,21 @@ public sealed partial class KbuildOwners
     /// that is no object of its own (kernel/sched/completion.c, kernel/rcu/tree_plugin.h) belongs to the built file of
     /// its directory that #includes it.
     /// </summary>
-    public string? OwnerOf(string file)
+    public string? OwnerOf(string file) => BuiltAs(file) is { } built ? _owners[built] : null;
+
+    /// <summary>
+    /// The object a relative source path is built as part of, built in or a module: the composite object
+    /// ("drivers/scsi/scsi_mod" for scsi_error.c, whether SCSI is y or m), else the file's own ("mm/pagewalk").
+    /// Null where <see cref="OwnerOf"/> is.
+    /// </summary>
+    public string? ObjectOf(string file) => BuiltAs(file) is { } built ? _objects[built] : null;
+
+    // The built file a path is, or is #included by.
+    private string? BuiltAs(string file)
     {
-        if (_owners.TryGetValue(file, out var owner))
+        if (_owners.ContainsKey(file))
         {
-            return owner;
+            return file;
         }
         var slash = file.LastIndexOf('/');
         var dir = slash < 0 ? "" : file[..slash];
@@ -45,7 +57,7 @@ public sealed partial class KbuildOwners
         }
     }
 
-    // #include "x.c" / "x.h" in the built .c files of a directory: the included file's owner is the includer's.
+    // #include "x.c" / "x.h" in the built .c files of a directory: the included file is built as its includer.
     private Dictionary<string, string> IncludedFiles(string dir)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -56,7 +68,7 @@ public sealed partial class KbuildOwners
         _builtByDirectory ??= _owners
             .GroupBy(p => p.Key.LastIndexOf('/') is var slash and >= 0 ? p.Key[..slash] : "", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
-        foreach (var (file, owner) in _builtByDirectory.GetValueOrDefault(dir) ?? [])
+        foreach (var (file, _) in _builtByDirectory.GetValueOrDefault(dir) ?? [])
         {
             var path = Path.Combine(_root, file);
             if (!File.Exists(path))
@@ -75,7 +87,7 @@ public sealed partial class KbuildOwners
             }
             foreach (var name in names)
             {
-                result.TryAdd(Normalize(prefix + name), owner);
+                result.TryAdd(Normalize(prefix + name), file);
             }
         }
         return result;
@@ -168,7 +180,7 @@ public sealed partial class KbuildOwners
             {
                 foreach (var ext in (string[])[".c", ".S"])
                 {
-                    _owners.TryAdd(Normalize(prefix + component + ext), owner);
+                    if (_owners.TryAdd(Normalize(prefix + component + ext), owner)) _objects[Normalize(prefix + component + ext)] = prefix + name;
                 }
             }
         }

@@ -15,19 +15,19 @@ public sealed class SourceCallGraph : ICallGraph
     private readonly Dictionary<string, Dictionary<string, FunctionInfo>> _byFile;
     private readonly KernelFunctions _kernelFunctions;
     private readonly KernelFunctions? _vmlinuxFunctions;
-    private readonly Dictionary<string, string> _builtOwners;
+    private readonly KbuildOwners? _owners;
     private readonly List<FunctionInfo> _all;
     // The kernel headers whose macros and inlines are helpers (FollowHeaders), and those made into nodes so far.
     private KernelHeaders? _headers;
     private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
 
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
-        KernelFunctions? vmlinuxFunctions, Dictionary<string, string> builtOwners, List<FunctionInfo> all)
+        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, List<FunctionInfo> all)
     {
         _byFile = byFile;
         _kernelFunctions = kernelFunctions;
         _vmlinuxFunctions = vmlinuxFunctions;
-        _builtOwners = builtOwners;
+        _owners = owners;
         _all = all;
     }
 
@@ -99,17 +99,26 @@ public sealed class SourceCallGraph : ICallGraph
         {
             return false;
         }
-        // A caller the .config builds into vmlinux reaches only vmlinux's functions. One it builds into a module reaches
-        // no unexported function EA3002 means: those of its own module are the module's own (zstd_reset_cstream's
-        // ZSTD_resetCStream), and another owner's it could not link against (the name is another file's, the call
-        // goes to a header's inline or stub). One the .config does not build is judged against the whole tree.
-        var functions = _kernelFunctions;
-        if (_vmlinuxFunctions is not null && caller.Definition is { } at && _builtOwners.TryGetValue(at.File, out var owner))
+        // A caller the .config builds reaches no function of its own object that EA3002 means: a module's or a built-in
+        // composite's internals are its own (zstd_reset_cstream's ZSTD_resetCStream, y or m; scsi_mod-y's scsi_ioctl.c
+        // calling scsi_error.c), as hmm.o's walk_page_range in mm/pagewalk.o is not. Built into a module, it reaches no
+        // other owner's either: it could not link against one (the name is another file's, the call goes to a header's
+        // inline or stub). Built in, it reaches vmlinux's functions only. One the .config does not build is judged
+        // against the whole tree.
+        if (_vmlinuxFunctions is not null && caller.Definition is { } at && _owners!.OwnerOf(at.File) is { } owner)
         {
-            if (owner != Export.VmlinuxName) return false;
-            functions = _vmlinuxFunctions;
+            if (owner != Export.VmlinuxName || !_vmlinuxFunctions.TryDescribe(callee, at.File, out definedAt, out var file))
+            {
+                return false;
+            }
+            if (_owners.ObjectOf(file) == _owners.ObjectOf(at.File))
+            {
+                definedAt = null;
+                return false;
+            }
+            return true;
         }
-        return functions.TryDescribe(callee, caller.Definition?.File, out definedAt);
+        return _kernelFunctions.TryDescribe(callee, caller.Definition?.File, out definedAt, out _);
     }
 
     // The non-static functions of the kernel's .c files by name: where each is defined, for the note.
@@ -131,16 +140,18 @@ public sealed class SourceCallGraph : ICallGraph
             where = !seen ? (file, 0, index) : where.Last == index ? where : (where.File, where.Others + 1, index);
         }
 
-        public bool TryDescribe(string name, string? callerFile, out string? definedAt)
+        /// <param name="file">The definition the note names.</param>
+        public bool TryDescribe(string name, string? callerFile, out string? definedAt, out string file)
         {
             definedAt = null;
+            file = "";
             if (!_byName.TryGetValue(name, out var where))
             {
                 return false;
             }
             // The sweep keeps names, not lines: the file. When several define the name, the one nearest the caller (most
             // directories in common: a staging driver's call is to its own rtw_write32), the first in the scan's order of those.
-            var file = where.File;
+            file = where.File;
             if (where.Others > 0 && callerFile is not null)
             {
                 var best = SharedDirectories(file, callerFile);
@@ -333,11 +344,6 @@ public sealed class SourceCallGraph : ICallGraph
                 if (builtIn) vmlinuxFunctions!.Add(name, files[i], i);
             }
         }
-        var builtOwners = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in byFile.Keys)
-        {
-            if (scan.Owners?.OwnerOf(file) is { } owner) builtOwners[file] = owner;
-        }
         // Each file's uses of the exports, matched by hash (two export names with one hash would both count as used).
         // A bit per hash's top 20 bits first: 7.4 million (file, name) uses in 6.1, 5 % of them of an export (one thread,
         // in memory: 49-55 ms against 191-198 ms for the dictionary alone).
@@ -373,6 +379,6 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, builtOwners, all) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, all) { Users = byName };
     }
 }
