@@ -100,14 +100,14 @@ public sealed class SourceCallGraph : ICallGraph
             return false;
         }
         // A caller the .config builds reaches no function of its own object that EA3002 means: a module's or a built-in
-        // composite's internals are its own (zstd_reset_cstream's ZSTD_resetCStream, y or m; scsi_mod-y's scsi_ioctl.c
-        // calling scsi_error.c), as hmm.o's walk_page_range in mm/pagewalk.o is not. Built into a module, it reaches no
+        // composite's internals are its own (the module zstd_compress's ZSTD_resetCStream; ACPICA's acpi-y, built in,
+        // calling acpi_ut_acquire_mutex), as hmm.o's walk_page_range in mm/pagewalk.o is not. Built into a module, it reaches no
         // other owner's either: it could not link against one (the name is another file's, the call goes to a header's
         // inline or stub). Built in, it reaches vmlinux's functions only. One the .config does not build is judged
         // against the whole tree.
-        if (_vmlinuxFunctions is not null && caller.Definition is { } at && _owners!.OwnerOf(at.File) is { } owner)
+        if (_owners is not null && caller.Definition is { } at && _owners.OwnerOf(at.File) is { } owner)
         {
-            if (owner != Export.VmlinuxName || !_vmlinuxFunctions.TryDescribe(callee, at.File, out definedAt, out var file))
+            if (owner != Export.VmlinuxName || !_vmlinuxFunctions!.TryDescribe(callee, at.File, out definedAt, out var file))
             {
                 return false;
             }
