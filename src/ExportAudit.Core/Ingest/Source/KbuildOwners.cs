@@ -131,7 +131,9 @@ public sealed partial class KbuildOwners
                 ("CONFIG_ARM", "arm"), ("CONFIG_MIPS", "mips"), ("CONFIG_LOONGARCH", "loongarch"), ("CONFIG_SPARC", "sparc") }
             .FirstOrDefault(a => config.IsBuiltin(a.Item1)).Item2 ?? "x86";
 
-    public static KbuildOwners Read(string root, KernelConfig config, string arch)
+    /// <param name="config">Null: every CONFIG_ option counts as m (every directory and composite part is read, the
+    /// owners are then a guess; <see cref="ObjectOf"/>, which needs no .config but for the odd part, is what it is for).</param>
+    public static KbuildOwners Read(string root, KernelConfig? config, string arch)
     {
         var owners = new KbuildOwners { _root = root };
         var evaluator = new Evaluator(root.TrimEnd('/'), config, arch);

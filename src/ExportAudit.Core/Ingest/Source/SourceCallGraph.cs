@@ -16,18 +16,21 @@ public sealed class SourceCallGraph : ICallGraph
     private readonly KernelFunctions _kernelFunctions;
     private readonly KernelFunctions? _vmlinuxFunctions;
     private readonly KbuildOwners? _owners;
+    // Without a .config, the objects files are part of (every CONFIG_ option as m): an object's own calls are not EA3002 either.
+    private readonly KbuildOwners? _objects;
     private readonly List<FunctionInfo> _all;
     // The kernel headers whose macros and inlines are helpers (FollowHeaders), and those made into nodes so far.
     private KernelHeaders? _headers;
     private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
 
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
-        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, List<FunctionInfo> all)
+        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, KbuildOwners? objects, List<FunctionInfo> all)
     {
         _byFile = byFile;
         _kernelFunctions = kernelFunctions;
         _vmlinuxFunctions = vmlinuxFunctions;
         _owners = owners;
+        _objects = objects;
         _all = all;
     }
 
@@ -104,7 +107,7 @@ public sealed class SourceCallGraph : ICallGraph
         // calling acpi_ut_acquire_mutex), as hmm.o's walk_page_range in mm/pagewalk.o is not. Built into a module, it reaches no
         // other owner's either: it could not link against one (the name is another file's, the call goes to a header's
         // inline or stub). Built in, it reaches vmlinux's functions only. One the .config does not build is judged
-        // against the whole tree.
+        // against the whole tree; so is every one without a .config, except for the functions of its own object.
         if (_owners is not null && caller.Definition is { } at && _owners.OwnerOf(at.File) is { } owner)
         {
             if (owner != Export.VmlinuxName || !_vmlinuxFunctions!.TryDescribe(callee, at.File, out definedAt, out var file))
@@ -118,7 +121,16 @@ public sealed class SourceCallGraph : ICallGraph
             }
             return true;
         }
-        return _kernelFunctions.TryDescribe(callee, caller.Definition?.File, out definedAt, out _);
+        if (!_kernelFunctions.TryDescribe(callee, caller.Definition?.File, out definedAt, out var defined))
+        {
+            return false;
+        }
+        if (_objects is not null && caller.Definition is { } from && _objects.ObjectOf(from.File) is { } own && _objects.ObjectOf(defined) == own)
+        {
+            definedAt = null;
+            return false;
+        }
+        return true;
     }
 
     // The non-static functions of the kernel's .c files by name: where each is defined, for the note.
@@ -261,7 +273,9 @@ public sealed class SourceCallGraph : ICallGraph
     /// <param name="startsWalk">Whether the laundering check starts a walk at an exported name: its export in the
     /// kernel's table is plain (a file's GPL-only export may be stood for by a plain one of the same name elsewhere).</param>
     /// <param name="errors">A file that must be read again (see <see cref="Sweeper"/>) and no longer can be.</param>
-    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<string, bool> startsWalk, InputErrors errors)
+    /// <param name="objects">Without a .config (scan.Owners null): the tree's Makefiles read with every CONFIG_ option as
+    /// m, for the objects its files are part of (<see cref="KbuildOwners.ObjectOf"/>); null, none known.</param>
+    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<string, bool> startsWalk, InputErrors errors, KbuildOwners? objects = null)
     {
         // The export names by number, in the scan's order, and the numbers each file exports: the matching below
         // goes by number, not by string (the users' lists on linux-source-6.1, instrumented: 58 -> 27 ms).
@@ -379,6 +393,6 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, all) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, scan.Owners is null ? objects : null, all) { Users = byName };
     }
 }
