@@ -16,7 +16,7 @@ public sealed class SourceCallGraph : ICallGraph
     private readonly KernelFunctions _kernelFunctions;
     private readonly KernelFunctions? _vmlinuxFunctions;
     private readonly KbuildOwners? _owners;
-    // Without a .config, the objects files are part of (every CONFIG_ option as m): an object's own calls are not EA3002 either.
+    // The objects files are part of: the .config's owners, else the Makefiles read with every CONFIG_ option as m.
     private readonly KbuildOwners? _objects;
     private readonly List<FunctionInfo> _all;
     // The kernel headers whose macros and inlines are helpers (FollowHeaders), and those made into nodes so far.
@@ -102,26 +102,19 @@ public sealed class SourceCallGraph : ICallGraph
         {
             return false;
         }
-        // A caller the .config builds reaches no function of its own object that EA3002 means: a module's or a built-in
-        // composite's internals are its own (the module zstd_compress's ZSTD_resetCStream; ACPICA's acpi-y, built in,
-        // calling acpi_ut_acquire_mutex), as hmm.o's walk_page_range in mm/pagewalk.o is not. Built into a module, it reaches no
-        // other owner's either: it could not link against one (the name is another file's, the call goes to a header's
-        // inline or stub). Built in, it reaches vmlinux's functions only. One the .config does not build is judged
-        // against the whole tree; so is every one without a .config, except for the functions of its own object.
+        // No caller reaches a function of its own object that EA3002 means: a module's or a built-in composite's internals
+        // are its own (the module zstd_compress's ZSTD_resetCStream; ACPICA's acpi-y, built in, calling
+        // acpi_ut_acquire_mutex), as hmm.o's walk_page_range in mm/pagewalk.o is not. With a .config, one built into a
+        // module reaches no other owner's either: it could not link against one (the name is another file's, the call
+        // goes to a header's inline or stub); one built in reaches vmlinux's functions only; one not built, and every
+        // one without a .config, is judged against the whole tree.
+        var functions = _kernelFunctions;
         if (_owners is not null && caller.Definition is { } at && _owners.OwnerOf(at.File) is { } owner)
         {
-            if (owner != Export.VmlinuxName || !_vmlinuxFunctions!.TryDescribe(callee, at.File, out definedAt, out var file))
-            {
-                return false;
-            }
-            if (_owners.ObjectOf(file) == _owners.ObjectOf(at.File))
-            {
-                definedAt = null;
-                return false;
-            }
-            return true;
+            if (owner != Export.VmlinuxName) return false;
+            functions = _vmlinuxFunctions!;
         }
-        if (!_kernelFunctions.TryDescribe(callee, caller.Definition?.File, out definedAt, out var defined))
+        if (!functions.TryDescribe(callee, caller.Definition?.File, out definedAt, out var defined))
         {
             return false;
         }
@@ -393,6 +386,6 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, scan.Owners is null ? objects : null, all) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, scan.Owners ?? objects, all) { Users = byName };
     }
 }
