@@ -97,9 +97,9 @@ public static class Auditor
         var treeExports = scan.KernelExports(e => e.Owner ?? e.File);
         var source = new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null);
         var table = Table([.. kernels, source], []);
-        // Without a .config the objects are still read from the Makefiles (every option as m): an object's calls into its
-        // own files are not EA3002 (linux-source-6.1: zstd_compress's, ACPICA's, scsi_mod's).
-        var objects = scan.Owners is null ? ExportAudit.Ingest.Source.KbuildOwners.Read(scan.Root, null, options.Arch ?? "x86") : null;
+        // The objects files are part of, from the Makefiles with every option as m (built or not under a .config): an
+        // object's calls into its own files are not EA3002 (linux-source-6.1: zstd_compress's, ACPICA's, scsi_mod's).
+        var objects = ExportAudit.Ingest.Source.KbuildOwners.Read(scan.Root, null, options.Arch ?? (options.Config is { } config ? ExportAudit.Ingest.Source.KbuildOwners.ArchOf(config) : "x86"));
         var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors, objects);
         // Against its kernel, the tree's calls into that kernel's header macros and inlines are followed too (under the
         // tree's .config, else the kernel's).

@@ -16,7 +16,8 @@ public sealed class SourceCallGraph : ICallGraph
     private readonly KernelFunctions _kernelFunctions;
     private readonly KernelFunctions? _vmlinuxFunctions;
     private readonly KbuildOwners? _owners;
-    // The objects files are part of: the .config's owners, else the Makefiles read with every CONFIG_ option as m.
+    // The objects files are part of as the Makefiles list them, every CONFIG_ option as m (for the files a .config
+    // does not build, or without one).
     private readonly KbuildOwners? _objects;
     private readonly List<FunctionInfo> _all;
     // The kernel headers whose macros and inlines are helpers (FollowHeaders), and those made into nodes so far.
@@ -106,19 +107,22 @@ public sealed class SourceCallGraph : ICallGraph
         // are its own (the module zstd_compress's ZSTD_resetCStream; ACPICA's acpi-y, built in, calling
         // acpi_ut_acquire_mutex), as hmm.o's walk_page_range in mm/pagewalk.o is not. With a .config, one built into a
         // module reaches no other owner's either: it could not link against one (the name is another file's, the call
-        // goes to a header's inline or stub); one built in reaches vmlinux's functions only; one not built, and every
-        // one without a .config, is judged against the whole tree.
+        // goes to a header's inline or stub); one built in reaches vmlinux's functions only, its object as the .config
+        // builds it (fbcon.o is part of fb.o only with FRAMEBUFFER_CONSOLE=y); one not built, and every one without a
+        // .config, is judged against the whole tree, its object as the Makefiles list it.
         var functions = _kernelFunctions;
+        var objects = _objects;
         if (_owners is not null && caller.Definition is { } at && _owners.OwnerOf(at.File) is { } owner)
         {
             if (owner != Export.VmlinuxName) return false;
             functions = _vmlinuxFunctions!;
+            objects = _owners;
         }
         if (!functions.TryDescribe(callee, caller.Definition?.File, out definedAt, out var defined))
         {
             return false;
         }
-        if (_objects is not null && caller.Definition is { } from && _objects.ObjectOf(from.File) is { } own && _objects.ObjectOf(defined) == own)
+        if (objects is not null && caller.Definition is { } from && objects.ObjectOf(from.File) is { } own && objects.ObjectOf(defined) == own)
         {
             definedAt = null;
             return false;
@@ -266,8 +270,8 @@ public sealed class SourceCallGraph : ICallGraph
     /// <param name="startsWalk">Whether the laundering check starts a walk at an exported name: its export in the
     /// kernel's table is plain (a file's GPL-only export may be stood for by a plain one of the same name elsewhere).</param>
     /// <param name="errors">A file that must be read again (see <see cref="Sweeper"/>) and no longer can be.</param>
-    /// <param name="objects">Without a .config (scan.Owners null): the tree's Makefiles read with every CONFIG_ option as
-    /// m, for the objects its files are part of (<see cref="KbuildOwners.ObjectOf"/>); null, none known.</param>
+    /// <param name="objects">The tree's Makefiles read with every CONFIG_ option as m, for the objects its files are part
+    /// of (<see cref="KbuildOwners.ObjectOf"/>) where the scan's .config builds none; null, none known.</param>
     public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<string, bool> startsWalk, InputErrors errors, KbuildOwners? objects = null)
     {
         // The export names by number, in the scan's order, and the numbers each file exports: the matching below
@@ -386,6 +390,6 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, scan.Owners ?? objects, all) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all) { Users = byName };
     }
 }
