@@ -133,20 +133,24 @@ public sealed class SourceCallGraph : ICallGraph
     // The non-static functions of the kernel's .c files by name: where each is defined, for the note.
     private sealed class KernelFunctions
     {
-        private readonly Dictionary<string, (string File, int Others, int Last)> _byName = new(StringComparer.Ordinal);
+        // A name's first file, and the index of the last file that defined it (#ifdef alternatives define a name twice in one).
+        private readonly Dictionary<string, (string File, int Last)> _byName = new(StringComparer.Ordinal);
         // The files after the first of a name several files define (each driver's own rtw_write32), in the scan's order.
         private readonly Dictionary<string, List<string>> _otherFiles = new(StringComparer.Ordinal);
 
         public void Add(string name, string file, int index)
         {
-            // Others counts files: #ifdef alternatives define a name twice in one.
             ref var where = ref CollectionsMarshal.GetValueRefOrAddDefault(_byName, name, out var seen);
-            if (seen && where.Last != index)
+            if (!seen)
+            {
+                where = (file, index);
+            }
+            else if (where.Last != index)
             {
                 if (!_otherFiles.TryGetValue(name, out var others)) _otherFiles[name] = others = [];
                 others.Add(file);
+                where.Last = index;
             }
-            where = !seen ? (file, 0, index) : where.Last == index ? where : (where.File, where.Others + 1, index);
         }
 
         /// <param name="file">The definition the note names.</param>
@@ -161,16 +165,17 @@ public sealed class SourceCallGraph : ICallGraph
             // The sweep keeps names, not lines: the file. When several define the name, the one nearest the caller (most
             // directories in common: a staging driver's call is to its own rtw_write32), the first in the scan's order of those.
             file = where.File;
-            if (where.Others > 0 && callerFile is not null)
+            var others = _otherFiles.GetValueOrDefault(name) ?? [];
+            if (callerFile is not null)
             {
                 var best = SharedDirectories(file, callerFile);
-                foreach (var other in _otherFiles[name])
+                foreach (var other in others)
                 {
                     var shared = SharedDirectories(other, callerFile);
                     if (shared > best) (file, best) = (other, shared);
                 }
             }
-            definedAt = where.Others == 0 ? file : $"{file} and {where.Others} other file{(where.Others == 1 ? "" : "s")}";
+            definedAt = others.Count == 0 ? file : $"{file} and {others.Count} other file{(others.Count == 1 ? "" : "s")}";
             return true;
         }
 
@@ -338,8 +343,8 @@ public sealed class SourceCallGraph : ICallGraph
         // finds them). With a .config, also those of the files it builds into vmlinux: for a caller built in, a function
         // of a file it leaves out is not in that kernel — the call goes to the header's stub (lowpan_dev_debugfs_init
         // without CONFIG_6LOWPAN_DEBUGFS, kmsan_kmalloc_large without KMSAN) — and a module's is not one vmlinux links
-        // against. An export the .config does not build is still judged, against the whole tree (mlxsw's exports
-        // reaching mlxsw's core.c with MLXSW_CORE unset).
+        // against. An export the .config does not build is still judged, against the whole tree (an export
+        // reaching security/security.c from infiniband's security.c without SECURITY_INFINIBAND).
         var kernelFunctions = new KernelFunctions();
         var vmlinuxFunctions = scan.Owners is null ? null : new KernelFunctions();
         for (var i = 0; i < files.Count; i++)
