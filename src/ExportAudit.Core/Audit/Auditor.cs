@@ -122,9 +122,11 @@ public static class Auditor
         }
         var findings = Checks.Source.LaunderingCheck.Run(graph, table, depth, options.Jobs).ToList();
         // Tracepoints, static calls and per-cpu variables are used through macros (trace_foo(), static_call(),
-        // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them.
+        // this_cpu_read()) that never spell the exported name: no in-tree-user finding for them. Nor for an X-macro
+        // header's exports: each item's name is pasted, and so are its users' (cgroup_subsys_enabled(memory_cgrp_subsys)
+        // pastes _enabled_key), or the compiler emits the calls (retpoline's __x86_indirect_thunk_rax).
         var generated = scan.Exports.Where(e => e.Macro.Contains("TRACEPOINT", StringComparison.Ordinal) || e.Macro.Contains("STATIC_CALL", StringComparison.Ordinal)
-            || e.Macro.Contains("PER_CPU", StringComparison.Ordinal)).Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
+            || e.Macro.Contains("PER_CPU", StringComparison.Ordinal) || e.XMacroHeader is not null).Select(e => e.Symbol).ToHashSet(StringComparer.Ordinal);
         foreach (var export in treeExports.Select(e => table.Find(e.Name)!).Distinct().OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             if (graph.Users.TryGetValue(export.Name, out var users) && users.Count == 0 && !generated.Contains(export.Name))

@@ -293,6 +293,21 @@ public class SourceCallGraphTests
         Assert.Empty(Rules(Calls(dir.Path, "--depth", "1").Findings, "EA3001"));
     }
 
+    // An X-macro header's exports are used through pasted names (cgroup_subsys_enabled(ss) pastes _enabled_key) or by
+    // compiler-emitted calls (retpoline thunks): the sweep cannot see those users, so it does not say there are none.
+    [Fact]
+    public void InTreeUsers_AnXMacroHeadersExportsAreNotJudged_ThePlainUnusedOneNextToThemIs()
+    {
+        using var dir = new TempDir();
+        dir.Write("include/linux/subsys.h", "SUBSYS(cpuset)\nSUBSYS(memory)\n");
+        dir.Write("kernel/cgroup.c", "#define SUBSYS(_x) DEFINE_STATIC_KEY_TRUE(_x ## _key); EXPORT_SYMBOL_GPL(_x ## _key);\n#include <linux/subsys.h>\n" +
+            "#undef SUBSYS\nint plain_unused(void) { return 0; }\nEXPORT_SYMBOL(plain_unused);\n");
+        var findings = Calls(dir.Path).Findings;
+        Assert.Equal(["plain_unused"], Rules(findings, "EA3003"));
+        var scanned = JsonDocument.Parse(Support.Cli.Run(["scan-source", dir.Path, "--format", "json"]).Stdout).RootElement.GetProperty("exports");
+        Assert.Equal(["cpuset_key", "memory_key", "plain_unused"], scanned.EnumerateArray().Select(e => e.GetProperty("symbol").GetString()!).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void InTreeUsers_CallsFunctionPointersMacrosAndAssemblyCount_PrototypesAndCommentsDoNot()
     {

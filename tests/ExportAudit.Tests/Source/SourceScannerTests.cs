@@ -228,6 +228,68 @@ public class SourceScannerTests
         Assert.Contains("after_include EXPORT_SYMBOL  drivers/after.c:3", exports);
     }
 
+    // cgroup.c defines SUBSYS to export two keys and includes linux/cgroup_subsys.h, which invokes SUBSYS once per
+    // controller under its #if; retpoline.S does the same with GEN and asm/GEN-for-each-reg.h, defining GEN several
+    // times between #undefs, only one of them an export. Modpost sees every one (Debian's 6.1 symvers lists them).
+    [Fact]
+    public void XMacroHeaders_ExportInTheIncluder_WithTheDefinitionThenInEffect_AndTheHeadersConditions()
+    {
+        using var dir = new TempDir();
+        var config = dir.Write(".config", "CONFIG_CPUSETS=y\nCONFIG_64BIT=y\n");
+        dir.Write("include/linux/subsys.h", """
+            #if IS_ENABLED(CONFIG_CPUSETS)
+            SUBSYS(cpuset)
+            #endif
+            #if IS_ENABLED(CONFIG_CGROUP_DEBUG)
+            SUBSYS(debug)
+            #endif
+            """);
+        dir.Write("kernel/cgroup.c", """
+            #include <linux/export.h>
+            #define SUBSYS(_x) [_x ## _id] = &_x ## _subsys,
+            #include <linux/subsys.h>
+            #undef SUBSYS
+            #define SUBSYS(_x) \
+                DEFINE_STATIC_KEY_TRUE(_x ## _key); \
+                EXPORT_SYMBOL_GPL(_x ## _key);
+            #include <linux/subsys.h>
+            #undef SUBSYS
+            #include <linux/subsys.h>
+            """);
+        dir.Write("arch/x86/include/asm/regs.h", """
+            #ifdef CONFIG_64BIT
+            GEN(rax)
+            GEN(rcx)
+            #else
+            GEN(eax)
+            #endif
+            """);
+        dir.Write("arch/x86/lib/thunk.S", """
+            #define EXPORT_THUNK(reg) EXPORT_SYMBOL(__thunk_ ## reg)
+            #define GEN(reg) THUNK reg
+            #include <asm/regs.h>
+            #undef GEN
+            #define GEN(reg) EXPORT_THUNK(reg)
+            #include <asm/regs.h>
+            #undef GEN
+            #define GEN(reg) CALL_THUNK reg
+            #include <asm/regs.h>
+            #undef GEN
+            """);
+        // The header itself exports nothing: SUBSYS and GEN are nothing to it.
+        Assert.Equal([
+            "__thunk_eax EXPORT_SYMBOL  arch/x86/lib/thunk.S:6",
+            "__thunk_rax EXPORT_SYMBOL  arch/x86/lib/thunk.S:6",
+            "__thunk_rcx EXPORT_SYMBOL  arch/x86/lib/thunk.S:6",
+            "cpuset_key EXPORT_SYMBOL_GPL  kernel/cgroup.c:8",
+            "debug_key EXPORT_SYMBOL_GPL  kernel/cgroup.c:8",
+        ], Exports(Scan(dir)).Order(StringComparer.Ordinal));
+        var configured = Scan(dir, KernelConfig.Read(config), "x86");
+        Assert.Equal(["__thunk_rax", "__thunk_rcx", "cpuset_key"], configured.Exports.Select(e => e.Symbol).Order(StringComparer.Ordinal));
+        Assert.Equal("defined(CONFIG_64BIT)", configured.Exports.First(e => e.Symbol == "__thunk_rax").Condition);
+        Assert.Equal("!(defined(CONFIG_64BIT))", Scan(dir).Exports.Single(e => e.Symbol == "__thunk_eax").Condition);
+    }
+
     [Fact]
     public void WithAConfig_IfBranchesAreEvaluated_AndTheArchitectureFilterApplies()
     {

@@ -9,6 +9,10 @@ public sealed record SourceExport(string Symbol, ExportKind Kind, string? Namesp
     /// <summary>Where Kbuild builds the file under the --kconfig: "vmlinux" or a modpost module name; null without a config or when unknown.</summary>
     public string? Owner { get; init; }
 
+    /// <summary>The X-macro header whose invocations made the export, where the file includes it (kernel/cgroup/cgroup.c's
+    /// SUBSYS keys, from include/linux/cgroup_subsys.h); null for an export the file's own text makes.</summary>
+    public string? XMacroHeader { get; init; }
+
     public Export ToExport(string owner) => new(Symbol, Kind, Namespace, owner, null, new Site(File, Line), new Site(File, Line));
 }
 

@@ -26,7 +26,22 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
     private sealed record Define(string Name, IReadOnlyList<string>? Params, IReadOnlyList<string> Body, string File, bool? Active);
 
-    private sealed record FileScan(string File, List<Invocation> Invocations, List<Define> Defines);
+    /// <summary>An #include: its line, the name between the quotes or angle brackets, the #if condition and default
+    /// namespace there, and this file's wrappers then defined (not #undef'd since): an X-macro header invoked with them
+    /// exports in this file.</summary>
+    private sealed record Include(int Line, bool Quoted, string Path, string? Condition, string? DefaultNamespace, Define[] Live);
+
+    /// <param name="Includes">Its #includes while it had wrappers defined (an X-macro header's includers).</param>
+    private sealed record FileScan(string File, List<Invocation> Invocations, List<Define> Defines, List<Include> Includes);
+
+    /// <summary>What a file's #define and #undef lines did, as far as the scan follows them.</summary>
+    private sealed class FileMacros
+    {
+        /// <summary>"#define a b" not in a branch known false: applied to the file's own export arguments.</summary>
+        public Dictionary<string, string> Renames { get; } = new(StringComparer.Ordinal);
+        /// <summary>Wrapper names #undef'd since their last definition.</summary>
+        public HashSet<string> UndefinedWrappers { get; } = new(StringComparer.Ordinal);
+    }
 
     public SourceScan Scan(string root) => Scan(root, null);
 
@@ -99,6 +114,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
 
         // Each file's invocations expanded on the workers (the wrappers are all known now, and only read), its exports
         // in line and symbol order: the files are in ordinal path order, so the concatenation is the report's order.
+        _root = root;
+        _makefileNamespaces = makefileNamespaces;
+        _files = new Lazy<HashSet<string>>(() => new HashSet<string>(relatives, StringComparer.Ordinal));
         var fileExports = new SourceExport[]?[scans.Length];
         var fileLicenses = new SourceLicense?[scans.Length];
         Workers.For(scans.Length, options.Jobs, i =>
@@ -149,8 +167,119 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             }
             Expand(scan.File, invocation.Name, invocation.Args, invocation, wrappers, exports, depth: 0);
         }
+        foreach (var include in scan.Includes)
+        {
+            if (include.Live.Length > 0)
+            {
+                ExpandXMacroHeader(scan.File, include, wrappers, exports);
+            }
+        }
         var license = fileLicenses.Count > 0 || fileNamespaces.Count > 0 ? new SourceLicense(scan.File, licenseLine, fileLicenses, fileNamespaces) : null;
         return (Ordered(exports), license);
+    }
+
+    // The tree being scanned, its files and its Makefiles' namespaces, for the X-macro headers a file includes.
+    private string _root = "";
+    private Lazy<HashSet<string>> _files = new(() => []);
+    private IReadOnlyDictionary<string, string> _makefileNamespaces = new Dictionary<string, string>();
+
+    // An X-macro header: the file defines a wrapper and includes a header that invokes it once per item
+    // (kernel/cgroup/cgroup.c's SUBSYS with linux/cgroup_subsys.h, arch/x86/lib/retpoline.S's GEN with
+    // asm/GEN-for-each-reg.h). Those invocations export in the file, at the #include's line, with the definition then
+    // in effect and under both the #include's and the header's own #if conditions.
+    private void ExpandXMacroHeader(string file, Include include, Dictionary<string, List<Define>> wrappers, List<SourceExport> exports)
+    {
+        if (ResolveInclude(file, include) is not { } header)
+        {
+            return;
+        }
+        var live = new Dictionary<string, List<Define>>(StringComparer.Ordinal);
+        foreach (var define in include.Live)
+        {
+            live[define.Name] = [define];
+        }
+        if (ReadHeader(header, new Wanted(live.Keys, include.Live.Where(d => d.Params is null).Select(d => d.Name))) is not { } read)
+        {
+            return;
+        }
+        foreach (var invocation in read.Invocations)
+        {
+            if (!live.ContainsKey(invocation.Name))
+            {
+                continue;
+            }
+            var condition = include.Condition is null ? invocation.Condition
+                : invocation.Condition is null ? include.Condition : include.Condition + " && " + invocation.Condition;
+            var at = new Invocation(invocation.Name, invocation.Args, include.Line, condition, include.DefaultNamespace);
+            var first = exports.Count;
+            Expand(file, invocation.Name, invocation.Args, at, wrappers, exports, depth: 0, live);
+            for (var i = first; i < exports.Count; i++)
+            {
+                exports[i] = exports[i] with { XMacroHeader = header };
+            }
+        }
+    }
+
+    // A header the scan has read once already, read again for its invocations of an includer's wrappers. Null when it
+    // cannot be read (its own scan reported that), is no text or names none of them.
+    private FileScan? ReadHeader(string relative, Wanted wanted)
+    {
+        try
+        {
+            using var bytes = FileBytes.Open(Path.Combine(_root, relative), MaxFileBytes);
+            var data = bytes.Span;
+            if (data[..Math.Min(data.Length, 8192)].IndexOf((byte)0) >= 0)
+            {
+                return null;
+            }
+            return Candidates(data, wanted) is { } candidates ? Tokenize(relative, data, _makefileNamespaces, wanted, candidates, reportProblems: false) : null;
+        }
+        catch (Exception e) when (e is InputException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // Where an #include finds its header in the tree, relative to the root: a quoted name beside the includer first;
+    // then the kernel's own search path, arch/ARCH/include, include, and their uapi/ (ARCH the
+    // includer's arch/ directory, else --arch or the .config's). Null when none of them has it.
+    private string? ResolveInclude(string includer, Include include)
+    {
+        var slash = includer.LastIndexOf('/');
+        if (include.Quoted && Existing(slash < 0 ? include.Path : includer[..slash] + "/" + include.Path) is { } beside)
+        {
+            return beside;
+        }
+        var arch = includer.StartsWith("arch/", StringComparison.Ordinal) && includer.IndexOf('/', 5) is var end and > 5 ? includer[5..end]
+            : options.Arch ?? (options.Config is { } config ? KbuildOwners.ArchOf(config) : null);
+        string[] dirs = arch is null ? ["include", "include/uapi"] : ["arch/" + arch + "/include", "include", "arch/" + arch + "/include/uapi", "include/uapi"];
+        foreach (var dir in dirs)
+        {
+            if (Existing(dir + "/" + include.Path) is { } found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    // The path with its . and .. steps taken, if it stays in the tree and is a file there.
+    private string? Existing(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Split('/'))
+        {
+            if (part is "" or ".") continue;
+            if (part == "..")
+            {
+                if (parts.Count == 0) return null;
+                parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+            parts.Add(part);
+        }
+        var relative = string.Join('/', parts);
+        return _files.Value.Contains(relative) ? relative : null;
     }
 
     // Distinct by symbol, kind, namespace, line and condition, the first of each kept, in line and then symbol order;
@@ -280,8 +409,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         or "EXPORT_PER_CPU_SYMBOL_GPL" or "EXPORT_UNUSED_SYMBOL" or "EXPORT_UNUSED_SYMBOL_GPL" or "EXPORT_SYMBOL_GPL_FUTURE"
         or "_EXPORT_SYMBOL" or "__EXPORT_SYMBOL";
 
+    /// <param name="overrides">The definitions in effect where an X-macro header is included: they alone count for their names.</param>
     private void Expand(string file, string name, IReadOnlyList<IReadOnlyList<string>> args, Invocation at,
-        Dictionary<string, List<Define>> wrappers, List<SourceExport> exports, int depth)
+        Dictionary<string, List<Define>> wrappers, List<SourceExport> exports, int depth, Dictionary<string, List<Define>>? overrides = null)
     {
         if (TryBase(name, args, at.DefaultNamespace, out var made))
         {
@@ -291,7 +421,22 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             }
             return;
         }
-        if (depth > 8 || !wrappers.TryGetValue(name, out var candidates))
+        if (depth > 8)
+        {
+            return;
+        }
+        if (overrides is not null && overrides.TryGetValue(name, out var live))
+        {
+            foreach (var define in live.Where(d => args.Count > 0 || d.Params is null))
+            {
+                foreach (var (inner, innerArgs) in Invocations(Substitute(define, args)))
+                {
+                    Expand(file, inner, innerArgs, at, wrappers, exports, depth + 1, overrides);
+                }
+            }
+            return;
+        }
+        if (!wrappers.TryGetValue(name, out var candidates))
         {
             return;
         }
@@ -308,7 +453,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             var body = Substitute(define, args);
             foreach (var (inner, innerArgs) in Invocations(body))
             {
-                Expand(file, inner, innerArgs, at, wrappers, exports, depth + 1);
+                Expand(file, inner, innerArgs, at, wrappers, exports, depth + 1, overrides);
             }
         }
     }
@@ -573,9 +718,12 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private FileScan Tokenize(string file, ReadOnlySpan<byte> data, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, List<int> candidates)
+    private FileScan Tokenize(string file, ReadOnlySpan<byte> data, IReadOnlyDictionary<string, string> makefileNamespaces, Wanted wanted, List<int> candidates,
+        bool reportProblems = true)
     {
-        var renames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var macros = new FileMacros();
+        var renames = macros.Renames;
+        var includes = new List<Include>();
         var sawInclude = false;
         var evaluator = new ConditionEvaluator(options.Config);
         var tokenizer = new CTokenizer(data);
@@ -633,6 +781,10 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                     if (SkippableDirective.Test(data, tokenizer.Position, limit, out var lineEnd, out var include))
                     {
                         sawInclude |= include; // as HandleDirective: in any branch
+                        if (include && defines.Count > 0 && Active() != false && IncludeName(data[tokenizer.Position..lineEnd]) is { } name)
+                        {
+                            includes.Add(new Include(token.Line, name.Quoted, name.Path, Condition(), defaultNamespace, LiveWrappers(defines, macros.UndefinedWrappers)));
+                        }
                         tokenizer.SkipDirectiveLine(lineEnd);
                         continue;
                     }
@@ -679,7 +831,12 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                         directive.Add(Text(data, t));
                     }
                     var definesBefore = defines.Count;
-                    HandleDirective(file, directive, directiveLine, stack, evaluator, defines, Active, ref defaultNamespace, renames, ref sawInclude);
+                    HandleDirective(file, directive, directiveLine, stack, evaluator, defines, Active, ref defaultNamespace, macros, ref sawInclude);
+                    if (directive is ["include", ..] && defines.Count > 0 && Active() != false
+                        && IncludeName(data[directiveTokens[0].Start..(directiveTokens[^1].Start + directiveTokens[^1].Length)]) is { } name)
+                    {
+                        includes.Add(new Include(directiveLine, name.Quoted, name.Path, Condition(), defaultNamespace, LiveWrappers(defines, macros.UndefinedWrappers)));
+                    }
                     conditionKnown = false;
                     if (defines.Count > definesBefore)
                     {
@@ -722,12 +879,39 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
             }
         }
         Collect(data, pending, invocations, Condition, defaultNamespace, defines, wanted, renames);
-        if (tokenizer.Problem is { } problem)
+        if (tokenizer.Problem is { } problem && reportProblems)
         {
             // Not C any more from there on: what follows was not scanned (Debian's 6.1 and 6.12 trees have none).
             errors.Add(new InputError(file, problem.Line, null, $"{problem.Message}; the rest of the file is not scanned"));
         }
-        return new FileScan(file, invocations, defines);
+        return new FileScan(file, invocations, defines, includes);
+    }
+
+    // What an #include line names (the bytes from the keyword, or from just after the '#'): the path between the quotes
+    // or the angle brackets, or null (a macro, #include_next, a malformed line).
+    private static (bool Quoted, string Path)? IncludeName(ReadOnlySpan<byte> line)
+    {
+        line = line.TrimStart(" \t"u8);
+        if (!line.StartsWith("include"u8)) return null;
+        line = line["include".Length..].TrimStart(" \t"u8);
+        if (line.Length < 2 || line[0] is not ((byte)'"' or (byte)'<')) return null;
+        var close = line[1..].IndexOf(line[0] == '"' ? (byte)'"' : (byte)'>');
+        if (close <= 0 || line[1..(1 + close)].IndexOfAny("\n\\"u8) >= 0) return null;
+        return (line[0] == '"', Encoding.UTF8.GetString(line[1..(1 + close)]));
+    }
+
+    // This file's wrappers defined at this point: each name's last definition, unless #undef'd since or false under the .config.
+    private static Define[] LiveWrappers(List<Define> defines, HashSet<string> undefined)
+    {
+        if (defines.Count == 0) return [];
+        var live = new List<Define>();
+        for (var i = defines.Count - 1; i >= 0; i--)
+        {
+            var define = defines[i];
+            if (define.Active == false || undefined.Contains(define.Name) || live.Exists(d => d.Name == define.Name)) continue;
+            live.Add(define);
+        }
+        return [.. live];
     }
 
     // The identifier at start is one Collect would look at (EXPORT in it, a module macro, or a wrapper's name).
@@ -917,7 +1101,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     }
 
     private static void HandleDirective(string file, List<string> d, int line, List<Branch> stack, ConditionEvaluator evaluator,
-        List<Define> defines, Func<bool?> active, ref string? defaultNamespace, Dictionary<string, string> renames, ref bool sawInclude)
+        List<Define> defines, Func<bool?> active, ref string? defaultNamespace, FileMacros macros, ref bool sawInclude)
     {
         if (d.Count == 0)
         {
@@ -925,7 +1109,9 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
         if (d[0] == "define")
         {
-            HandleDefine(file, d, defines, active, ref defaultNamespace, renames, sawInclude);
+            var before = defines.Count;
+            HandleDefine(file, d, defines, active, ref defaultNamespace, macros, sawInclude);
+            if (defines.Count > before) macros.UndefinedWrappers.Remove(d[1]); // a wrapper again (a define that is none leaves it #undef'd: C would need the #undef first)
             return;
         }
         var rest = d.GetRange(1, d.Count - 1);
@@ -965,7 +1151,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
                 defaultNamespace = null;
                 break;
             case "undef" when rest.Count > 0:
-                renames.Remove(rest[0]);
+                macros.Renames.Remove(rest[0]);
+                macros.UndefinedWrappers.Add(rest[0]);
                 break;
         }
     }
@@ -973,7 +1160,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     // "#define NAME ..." (d[0] is "define"): the default namespace, a rename, or a wrapper whose body exports.
     // Most defines of a header are none of these: nothing is copied until the body is known to mention EXPORT.
     private static void HandleDefine(string file, List<string> d, List<Define> defines, Func<bool?> active,
-        ref string? defaultNamespace, Dictionary<string, string> renames, bool sawInclude)
+        ref string? defaultNamespace, FileMacros macros, bool sawInclude)
     {
         if (d.Count < 2)
         {
@@ -992,7 +1179,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
         if (d.Count == 3 && IsIdentifier(d[2]) && active() != false)
         {
-            renames[name] = d[2];
+            macros.Renames[name] = d[2];
         }
         if (IsBase(name))
         {
