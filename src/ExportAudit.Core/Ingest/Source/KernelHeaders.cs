@@ -60,15 +60,16 @@ public sealed class KernelHeaders
             return null;
         }
         var arch = config is null ? "x86" : KbuildOwners.ArchOf(config);
-        // kbuild's LINUXINCLUDE order.
-        string[] relative =
-        [
-            $"arch/{arch}/include", $"arch/{arch}/include/generated", "include", $"arch/{arch}/include/uapi",
-            $"arch/{arch}/include/generated/uapi", "include/uapi", "include/generated/uapi",
-        ];
-        var search = relative.SelectMany(r => roots.Select(root => Path.Combine(root, r))).Where(Directory.Exists).ToArray();
+        var search = IncludeDirectories(arch).SelectMany(r => roots.Select(root => Path.Combine(root, r))).Where(Directory.Exists).ToArray();
         return new KernelHeaders(search, config);
     }
+
+    /// <summary>Where kbuild looks for an angle-bracket #include, relative to the tree, in its LINUXINCLUDE order.</summary>
+    public static string[] IncludeDirectories(string arch) =>
+    [
+        $"arch/{arch}/include", $"arch/{arch}/include/generated", "include", $"arch/{arch}/include/uapi",
+        $"arch/{arch}/include/generated/uapi", "include/uapi", "include/generated/uapi",
+    ];
 
     /// <summary>The names in a macro's body (of the headers read so far); null when no header defines it.</summary>
     public IReadOnlyCollection<string>? Macro(string name) => _macros.TryGetValue(name, out var body) ? body : null;

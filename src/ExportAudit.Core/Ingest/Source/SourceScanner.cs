@@ -241,8 +241,8 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
     }
 
     // Where an #include finds its header in the tree, relative to the root: a quoted name beside the includer first;
-    // then the kernel's own search path, arch/ARCH/include, include, and their uapi/ (ARCH the
-    // includer's arch/ directory, else --arch or the .config's). Null when none of them has it.
+    // then kbuild's search path (KernelHeaders.IncludeDirectories; ARCH the includer's arch/ directory, else --arch or the
+    // .config's; without one, include and include/uapi). Null when none of them has it.
     private string? ResolveInclude(string includer, Include include)
     {
         var slash = includer.LastIndexOf('/');
@@ -252,7 +252,7 @@ public sealed class SourceScanner(InputErrors errors, SourceScanOptions options)
         }
         var arch = includer.StartsWith("arch/", StringComparison.Ordinal) && includer.IndexOf('/', 5) is var end and > 5 ? includer[5..end]
             : options.Arch ?? (options.Config is { } config ? KbuildOwners.ArchOf(config) : null);
-        string[] dirs = arch is null ? ["include", "include/uapi"] : ["arch/" + arch + "/include", "include", "arch/" + arch + "/include/uapi", "include/uapi"];
+        string[] dirs = arch is null ? ["include", "include/uapi"] : KernelHeaders.IncludeDirectories(arch);
         foreach (var dir in dirs)
         {
             if (Existing(dir + "/" + include.Path) is { } found)
