@@ -257,6 +257,46 @@ public class UseSweepTests
         Assert.NotEqual(NameHashSet.Hash("a"), NameHashSet.Hash("a\0"));
     }
 
+    // The hash as defined, a byte at a time: eight-byte little-endian steps, then the rest's bytes in order, then the
+    // final mix. The fast paths (one load for a short name inside a buffer, one for a long name's rest) must give it.
+    [Fact]
+    public void NameHashes_AreTheDefinedFunction_AtEveryLength()
+    {
+        static ulong Reference(byte[] name)
+        {
+            var h = 0x9E3779B97F4A7C15UL ^ (ulong)name.Length;
+            var i = 0;
+            for (; i + 8 <= name.Length; i += 8)
+            {
+                ulong word = 0;
+                for (var k = 7; k >= 0; k--) word = word << 8 | name[i + k];
+                h = (h ^ word) * 0xFF51AFD7ED558CCDUL;
+                h ^= h >> 32;
+            }
+            if (i < name.Length)
+            {
+                ulong rest = 0;
+                for (var k = name.Length - 1; k >= i; k--) rest = rest << 8 | name[k];
+                h = (h ^ rest) * 0xC4CEB9FE1A85EC53UL;
+            }
+            h ^= h >> 33;
+            h *= 0xFF51AFD7ED558CCDUL;
+            h ^= h >> 33;
+            return h == 0 ? 1 : h;
+        }
+        var random = new Random(61);
+        foreach (var length in Enumerable.Range(1, 40))
+        {
+            var name = new byte[length];
+            random.NextBytes(name);
+            var buffer = new byte[length + 16];
+            random.NextBytes(buffer);
+            name.CopyTo(buffer, 5);
+            Assert.Equal(Reference(name), NameHashSet.Hash(name));
+            Assert.Equal(Reference(name), NameHashSet.Hash(buffer, 5, length));
+        }
+    }
+
     [Fact]
     public void NameHashSet_KeepsEachHashOnce_GrowsAndClears()
     {

@@ -602,8 +602,19 @@ public sealed class NameHashSet
         }
         if (i < name.Length)
         {
-            ulong tail = 0;
-            for (var k = name.Length - 1; k >= i; k--) tail = tail << 8 | name[k];
+            ulong tail;
+            if (i > 0)
+            {
+                // The last eight bytes with those the steps before took shifted out: the rest's bytes in order, the value the
+                // byte loop below makes, in one load (the sweep hashes 36 million identifiers of linux-source-6.1, most of
+                // them longer than eight bytes: --calls 4.81 -> 4.63 s, median of 7 runs in turns, the same JSON).
+                tail = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(name[^8..]) >> (8 * (8 - (name.Length - i)));
+            }
+            else
+            {
+                tail = 0;
+                for (var k = name.Length - 1; k >= 0; k--) tail = tail << 8 | name[k];
+            }
             h = (h ^ tail) * 0xC4CEB9FE1A85EC53UL;
         }
         return Finish(h);
