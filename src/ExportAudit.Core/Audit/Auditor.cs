@@ -109,10 +109,11 @@ public static class Auditor
         var loader = new InputLoader(errors, request.Read);
         var kernels = request.Kernels.Select(loader.LoadKernel).OfType<KernelSource>().ToList();
         // Owned by the module Kbuild builds it into, else by its file.
-        var treeExports = scan.KernelExports(e => e.Owner ?? e.File);
+        static string TreeOwner(ExportAudit.Ingest.Source.SourceExport e) => e.Owner ?? e.File;
+        var treeExports = scan.KernelExports(TreeOwner);
         var source = new KernelSource(scan.Root, "source tree", treeExports, KernelTraits.Unknown, null);
         var table = Table([.. kernels, source], []);
-        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, name => table.Find(name) is { IsGplOnly: false }, errors, objectsRead.Result);
+        var graph = ExportAudit.Ingest.Source.SourceCallGraph.Build(scan, sweep, options.Jobs, e => e.ToExport(TreeOwner(e)), errors, objectsRead.Result);
         // Against its kernel, the tree's calls into that kernel's header macros and inlines are followed too (under the
         // tree's .config, else the kernel's).
         var kernelConfig = options.Config ?? SourceConfig(request.Kernels).Value;

@@ -30,6 +30,11 @@ public interface ICallGraph
     /// <summary>Whether the callee is a kernel function outside the caller's file that is not exported at all, and
     /// where it is defined when the graph knows (the evidence a reader checks).</summary>
     bool IsUnexportedCore(FunctionInfo caller, string callee, out string? definedAt);
+
+    /// <summary>The export an exported function's own definition makes, where the graph knows it and a name may be
+    /// exported in several places (a source tree's architectures each export memcpy_fromio): a walk from it reports
+    /// that export, its kind and site. Null: the symbol table's export of the name.</summary>
+    Export? ExportOf(FunctionInfo function) => null;
 }
 
 /// <summary>

@@ -54,6 +54,17 @@ public class SourceCallGraphOnLinuxTests(ITestOutputHelper output)
         // GPL-only exports are never reported as laundering.
         var symvers = File.ReadLines(Support.RealData.HeadersSymvers).Select(l => l.Split('\t')).ToDictionary(f => f[1], f => f[3]);
         Assert.DoesNotContain(byRule["EA3001"], f => symvers.GetValueOrDefault(f.GetProperty("symbol").GetString()!) == "EXPORT_SYMBOL_GPL");
+        // Every reported export is the kind modpost wrote for the name, and a walk's finding is at its own file's export:
+        // under Debian's .config kernel/rcu/tree.c's GPL-only rcu_barrier is the kernel's (tiny.c's plain one is TINY_RCU's),
+        // and vmalloc is mm/vmalloc.c's, built in, not mm/nommu.c's (!MMU) with vmalloc.c's chain.
+        Assert.All(findings.Where(f => symvers.ContainsKey(f.GetProperty("symbol").GetString()!)),
+            f => Assert.Equal(symvers[f.GetProperty("symbol").GetString()!], f.GetProperty("evidence").GetProperty("export").GetProperty("type").GetString()));
+        Assert.All(byRule["EA3001"].Concat(byRule["EA3002"]), f =>
+            Assert.StartsWith($"{f.GetProperty("symbol").GetString()} ({f.GetProperty("location").GetProperty("file").GetString()}:", f.GetProperty("evidence").GetProperty("notes")[0].GetString()));
+        Assert.Equal(findings.Length, findings.Select(f => f.GetProperty("fingerprint").GetString()).Distinct().Count());
+        Assert.Contains(Notes("EA3001", "target_backend_unregister"), n => n.EndsWith("-> rcu_barrier (EXPORT_SYMBOL_GPL, kernel/rcu/tree.c:4106)", StringComparison.Ordinal));
+        var vmalloc = byRule["EA3002"].Single(f => f.GetProperty("symbol").GetString() == "vmalloc");
+        Assert.Equal(("vmlinux", "mm/vmalloc.c"), (vmalloc.GetProperty("module").GetString(), vmalloc.GetProperty("location").GetProperty("file").GetString()));
 
         // The oracle for "no in-tree user": the imports of every module Debian built from this tree.
         var errors = new InputErrors();

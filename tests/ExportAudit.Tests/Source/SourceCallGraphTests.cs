@@ -62,19 +62,51 @@ public class SourceCallGraphTests
     }
 
     [Fact]
-    public void AGplOnlyFile_WhoseNameAPlainExportElsewhereStandsFor_IsStillWalked()
+    public void ANameSeveralFilesExport_EachFilesFunctionIsJudgedByItsOwnExport_AndReportedThere()
     {
-        // The scan sweeps a file that exports through GPL-only macros alone (no walk starts there) and the graph reads
-        // it again when the kernel's table has its name as plain: the first unconditional export, a_plain.c's.
+        // A tree's architectures each export memcpy_fromio (6.1 without --arch: alpha's io.c, x86's iomem.c, ...), and
+        // only x86's calls the GPL-only cc_platform_has: the finding is x86's, at its export, as that file's module
+        // (it was once alpha's, the table's first, with x86's chain), and each file's finding has its own fingerprint.
         using var dir = new TempDir();
         dir.Write("gpl.c", "int gpl_facility(int x) { return x; }\nEXPORT_SYMBOL_GPL(gpl_facility);\n");
         dir.Write("a_plain.c", "int twice(int x) { return x; }\nEXPORT_SYMBOL(twice);\n");
-        dir.Write("b_gpl.c", "static int inner(int x) { return gpl_facility(x); }\nint twice(int x) { return inner(x); }\nEXPORT_SYMBOL_GPL(twice);\n"
-            + "int only_gpl(int x) { return gpl_facility(x); }\nEXPORT_SYMBOL_GPL(only_gpl);\n");
+        // GPL-only here: no module reaches this body through a plain export, whatever another file exports.
+        dir.Write("b_gpl.c", "static int inner(int x) { return gpl_facility(x); }\nint twice(int x) { return inner(x); }\nEXPORT_SYMBOL_GPL(twice);\n");
+        dir.Write("c_plain.c", "/* c */\nint twice(int x) { return gpl_facility(x); }\nEXPORT_SYMBOL(twice);\n");
+        dir.Write("d_plain.c", "static int inner(int x) { return gpl_facility(x); }\nint twice(int x) { return inner(x); }\n\nEXPORT_SYMBOL(twice);\n");
         var (_, findings, stderr) = Calls(dir.Path);
         Assert.Equal("", stderr);
-        Assert.Equal(["twice"], Rules(findings, "EA3001"));
-        Assert.Contains("twice (b_gpl.c:2) -> inner (b_gpl.c:1) -> gpl_facility (EXPORT_SYMBOL_GPL, gpl.c:2)", Notes(findings, "EA3001", "twice"));
+        var laundering = findings.Where(f => f.GetProperty("rule").GetString() == "EA3001").ToArray();
+        Assert.Equal([("c_plain.c", "c_plain.c", 3, "twice (c_plain.c:2) -> gpl_facility (EXPORT_SYMBOL_GPL, gpl.c:2)"),
+                ("d_plain.c", "d_plain.c", 4, "twice (d_plain.c:2) -> inner (d_plain.c:1) -> gpl_facility (EXPORT_SYMBOL_GPL, gpl.c:2)")],
+            laundering.Select(f => (f.GetProperty("module").GetString(), f.GetProperty("location").GetProperty("file").GetString(), f.GetProperty("location").GetProperty("line").GetInt32(),
+                f.GetProperty("evidence").GetProperty("notes")[0].GetString())).OrderBy(f => f.Item1, StringComparer.Ordinal).ToArray());
+        Assert.Equal(2, laundering.Select(f => f.GetProperty("fingerprint").GetString()).Distinct().Count());
+        Assert.All(laundering, f => Assert.Equal("EXPORT_SYMBOL(twice) reaches GPL-only gpl_facility", f.GetProperty("message").GetString()));
+    }
+
+    [Fact]
+    public void WithAConfig_TheExportItBuildsStandsForTheName()
+    {
+        // 6.1 under Debian's .config: kernel/rcu/tree.c's EXPORT_SYMBOL_GPL(rcu_barrier) is the kernel's (Module.symvers
+        // says so), not tiny.c's plain one, which only TINY_RCU builds: target_backend_unregister's call to it launders.
+        // And vmalloc is mm/vmalloc.c's, owned by vmlinux, not mm/nommu.c's (!MMU): so says its no-user warning.
+        using var dir = new TempDir();
+        dir.Write("Kbuild", "obj-y += kernel/ mm/ drivers/\n");
+        dir.Write("kernel/Makefile", "obj-$(CONFIG_TREE_RCU) += tree.o\nobj-$(CONFIG_TINY_RCU) += tiny.o\n");
+        dir.Write("kernel/tiny.c", "void rcu_barrier(void) { }\nEXPORT_SYMBOL(rcu_barrier);\n");
+        dir.Write("kernel/tree.c", "void rcu_barrier(void) { wait(); }\nEXPORT_SYMBOL_GPL(rcu_barrier);\n");
+        dir.Write("mm/Makefile", "obj-$(CONFIG_MMU) += vmalloc.o\nobj-$(CONFIG_NOMMU) += nommu.o\n");
+        dir.Write("mm/nommu.c", "void *vmalloc(unsigned long size) { return 0; }\nEXPORT_SYMBOL(vmalloc);\n");
+        dir.Write("mm/vmalloc.c", "void *vmalloc(unsigned long size) { return 0; }\nEXPORT_SYMBOL(vmalloc);\n");
+        dir.Write("drivers/Makefile", "obj-m += target.o\n");
+        dir.Write("drivers/target.c", "void target_unregister(void) { rcu_barrier(); }\nEXPORT_SYMBOL(target_unregister);\n");
+        var config = dir.Write(".config", "CONFIG_TREE_RCU=y\nCONFIG_MMU=y\n");
+        var (_, findings, stderr) = Calls(dir.Path, "--kconfig", config, "--arch", "x86");
+        Assert.Equal("", stderr);
+        Assert.Equal("target_unregister (drivers/target.c:1) -> rcu_barrier (EXPORT_SYMBOL_GPL, kernel/tree.c:2)", Notes(findings, "EA3001", "target_unregister")[0]);
+        var unused = findings.Single(f => f.GetProperty("rule").GetString() == "EA3003" && f.GetProperty("symbol").GetString() == "vmalloc");
+        Assert.Equal(("vmlinux", "mm/vmalloc.c"), (unused.GetProperty("module").GetString(), unused.GetProperty("location").GetProperty("file").GetString()));
     }
 
     [Fact]

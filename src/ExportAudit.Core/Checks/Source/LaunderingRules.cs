@@ -57,7 +57,7 @@ public static class LaunderingCheck
     // The findings of one exported function: null when its export is GPL-only or it reaches nothing to report.
     private static List<(Finding Finding, int Rank)>? FromStart(FunctionInfo function, ICallGraph graph, SymbolTable exports, int depth)
     {
-        if (exports.Find(function.Name) is not { IsGplOnly: false } export)
+        if ((graph.ExportOf(function) ?? exports.Find(function.Name)) is not { IsGplOnly: false } export)
         {
             return null;
         }

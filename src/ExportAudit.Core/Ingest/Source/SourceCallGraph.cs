@@ -24,10 +24,14 @@ public sealed class SourceCallGraph : ICallGraph
     private KernelHeaders? _headers;
     private readonly Dictionary<string, FunctionInfo?> _headerHelpers = new(StringComparer.Ordinal);
 
+    // Each exported function's own export: its file's, not another file's of the same name (Build).
+    private readonly Dictionary<FunctionInfo, Export> _exports;
+
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
-        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, KbuildOwners? objects, List<FunctionInfo> all)
+        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, KbuildOwners? objects, List<FunctionInfo> all, Dictionary<FunctionInfo, Export> exports)
     {
         _byFile = byFile;
+        _exports = exports;
         _kernelFunctions = kernelFunctions;
         _vmlinuxFunctions = vmlinuxFunctions;
         _owners = owners;
@@ -40,6 +44,8 @@ public sealed class SourceCallGraph : ICallGraph
 
     /// <summary>The functions of the files that export: where the laundering walks start and go.</summary>
     public IEnumerable<FunctionInfo> Functions => _all;
+
+    public Export? ExportOf(FunctionInfo function) => _exports.GetValueOrDefault(function);
 
     public FunctionInfo? Helper(FunctionInfo caller, string callee)
     {
@@ -272,33 +278,37 @@ public sealed class SourceCallGraph : ICallGraph
     /// The graph from a scan and its sweep: the functions and calls of the files where a laundering walk may start
     /// (and so goes); and from every file, which exports it uses and which non-static functions it defines.
     /// </summary>
-    /// <param name="startsWalk">Whether the laundering check starts a walk at an exported name: its export in the
-    /// kernel's table is plain (a file's GPL-only export may be stood for by a plain one of the same name elsewhere).</param>
+    /// <param name="toExport">A source export as the kernel's table has it (its owner): each exported function's own
+    /// export (<see cref="ExportOf"/>), the one its file makes — a tree's architectures and #if alternatives may export
+    /// one name in several files, and a walk starts at a file's function only when that file exports it plainly.</param>
     /// <param name="errors">A file that must be read again (see <see cref="Sweeper"/>) and no longer can be.</param>
     /// <param name="objects">The tree's Makefiles read with every CONFIG_ option as m, for the objects its files are part
     /// of (<see cref="KbuildOwners.ObjectOf"/>) where the scan's .config builds none; null, none known.</param>
-    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<string, bool> startsWalk, InputErrors errors, KbuildOwners? objects = null)
+    public static SourceCallGraph Build(SourceScan scan, Sweeper sweep, int jobs, Func<SourceExport, Export> toExport, InputErrors errors, KbuildOwners? objects = null)
     {
         // The export names by number, in the scan's order, and the numbers each file exports: the matching below
         // goes by number, not by string (the users' lists on linux-source-6.1, instrumented: 58 -> 27 ms).
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
         var exportedIn = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        // Each file's export of each name: where #if alternatives of one file differ, a plain one (some configuration
+        // exports it plainly: a walk starts there), then an unconditional one, then the first.
+        var own = new Dictionary<(string File, int Id), SourceExport>();
         foreach (var export in scan.Exports)
         {
             if (ids.TryAdd(export.Symbol, names.Count)) names.Add(export.Symbol);
             var id = ids[export.Symbol];
             if (!exportedIn.TryGetValue(export.File, out var here)) exportedIn[export.File] = here = [];
             if (!here.Contains(id)) here.Add(id);
+            if (!own.TryGetValue((export.File, id), out var before) || Preferred(export, before)) own[(export.File, id)] = export;
         }
-        var walkStart = new bool[names.Count];
-        for (var id = 0; id < names.Count; id++) walkStart[id] = startsWalk(names[id]);
         var files = sweep.Files;
         // The files where a walk may start, and so whose functions and calls the graph holds: a walk goes from an
-        // exported function through its own file's helpers only. The scan extracted those that export plainly; one
-        // it swept (GPL-only macros, but a plain export of a name elsewhere stands for it) is read again here.
+        // exported function through its own file's helpers only, and starts where the file exports it plainly. The
+        // scan extracted the files that may export plainly; one it swept and turns out to (a plain export its reading
+        // could not tell, such as an X-macro header's) is read again here.
         var exporting = Enumerable.Range(0, files.Count)
-            .Where(i => sweep.Uses[i] is not null && exportedIn.TryGetValue(files[i], out var here) && here.Exists(id => walkStart[id])).ToArray();
+            .Where(i => sweep.Uses[i] is not null && exportedIn.TryGetValue(files[i], out var here) && here.Exists(id => !own[(files[i], id)].Kind.IsGplOnly())).ToArray();
         var again = exporting.Where(i => sweep.Functions[i] is null && !files[i].EndsWith(".S", StringComparison.Ordinal)).ToArray();
         Workers.For(again.Length, jobs, k =>
         {
@@ -321,6 +331,7 @@ public sealed class SourceCallGraph : ICallGraph
         var functions = exporting.Select(i => sweep.Functions[i] ?? []).ToArray();
         var byFile = new Dictionary<string, Dictionary<string, FunctionInfo>>(StringComparer.Ordinal);
         var all = new List<FunctionInfo>();
+        var exports = new Dictionary<FunctionInfo, Export>(ReferenceEqualityComparer.Instance);
         for (var k = 0; k < exporting.Length; k++)
         {
             var file = files[exporting[k]];
@@ -328,10 +339,12 @@ public sealed class SourceCallGraph : ICallGraph
             var local = new Dictionary<string, FunctionInfo>(StringComparer.Ordinal);
             foreach (var f in functions[k])
             {
-                var info = f.ToFunctionInfo(ids.TryGetValue(f.Name, out var id) && exportsHere.Contains(id));
+                var exported = ids.TryGetValue(f.Name, out var id) && exportsHere.Contains(id);
+                var info = f.ToFunctionInfo(exported);
                 if (local.TryAdd(f.Name, info)) // #ifdef alternatives: the first definition stands for the name
                 {
                     all.Add(info);
+                    if (exported) exports[info] = toExport(own[(file, id)]);
                 }
             }
             if (local.Count > 0)
@@ -395,6 +408,9 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all, exports) { Users = byName };
     }
+
+    private static bool Preferred(SourceExport export, SourceExport over) =>
+        export.Kind.IsGplOnly() != over.Kind.IsGplOnly() ? !export.Kind.IsGplOnly() : export.Condition is null && over.Condition is not null;
 }

@@ -61,11 +61,12 @@ public sealed record SourceScan(string Root, IReadOnlyList<SourceExport> Exports
 
     /// <summary>
     /// The scan as a kernel's export table: one export per symbol — #if and architecture variants are alternatives,
-    /// not a symbol exported twice, and the unconditional one stands for them — owned as <paramref name="owner"/>
-    /// says; an export whose owner is null (a file that is not built) is left out.
+    /// not a symbol exported twice: one the --kconfig builds stands for them, then an unconditional one (with a .config,
+    /// mm/vmalloc.c's vmalloc, built into vmlinux, and not mm/nommu.c's, which only !MMU kernels build) — owned as
+    /// <paramref name="owner"/> says; an export whose owner is null (a file that is not built) is left out.
     /// </summary>
     public IReadOnlyList<Export> KernelExports(Func<SourceExport, string?> owner) =>
-        Exports.OrderBy(e => e.Condition is null ? 0 : 1)
+        Exports.OrderBy(e => e.Owner is null ? 1 : 0).ThenBy(e => e.Condition is null ? 0 : 1)
             .Select(e => owner(e) is { } o ? e.ToExport(o) : null)
             .OfType<Export>()
             .DistinctBy(e => e.Name)
