@@ -35,6 +35,11 @@ public interface ICallGraph
     /// exported in several places (a source tree's architectures each export memcpy_fromio): a walk from it reports
     /// that export, its kind and site. Null: the symbol table's export of the name.</summary>
     Export? ExportOf(FunctionInfo function) => null;
+
+    /// <summary>Whether a call from <paramref name="caller"/> can reach the export the table has for the callee. With a
+    /// source tree's .config, a caller it builds reaches only the exports it builds: without CONFIG_DEBUG_MUTEXES,
+    /// mutex_destroy() is the header's empty inline, not mutex-debug.c's GPL-only export.</summary>
+    bool Reaches(FunctionInfo caller, Export target) => true;
 }
 
 /// <summary>

@@ -234,6 +234,29 @@ public class SourceCallGraphTests
     }
 
     [Fact]
+    public void WithAConfig_ABuiltCallerReachesOnlyTheGplOnlyExportsItBuilds()
+    {
+        // 6.1's drm_managed.c calls mutex_destroy(): GPL-only in kernel/locking/mutex-debug.c, which only DEBUG_MUTEXES
+        // builds; without it the call is to the header's empty inline, and Debian's kernel exports no mutex_destroy.
+        using var dir = new TempDir();
+        dir.Write("Kbuild", "obj-y += kernel/ drivers/\n");
+        dir.Write("kernel/Makefile", "obj-$(CONFIG_DEBUG_MUTEXES) += mutex-debug.o\n");
+        dir.Write("kernel/mutex-debug.c", "void mutex_destroy(struct mutex *lock) { lock->magic = 0; }\nEXPORT_SYMBOL_GPL(mutex_destroy);\n");
+        dir.Write("drivers/Makefile", "obj-m += drm.o\nobj-$(CONFIG_UNBUILT) += unbuilt.o\n");
+        dir.Write("drivers/drm.c", "void drm_release(struct mutex *m) { mutex_destroy(m); }\nEXPORT_SYMBOL(drm_release);\n");
+        // A caller the .config does not build either is judged against the whole tree, as for EA3002.
+        dir.Write("drivers/unbuilt.c", "void unbuilt_release(struct mutex *m) { mutex_destroy(m); }\nEXPORT_SYMBOL(unbuilt_release);\n");
+        var without = dir.Write("without.config", "CONFIG_MODULES=y\n# CONFIG_DEBUG_MUTEXES is not set\n");
+        var (_, findings, stderr) = Calls(dir.Path, "--kconfig", without, "--arch", "x86");
+        Assert.Equal("", stderr);
+        Assert.Equal(["unbuilt_release"], Rules(findings, "EA3001"));
+        Assert.Empty(Rules(findings, "EA3002"));
+        var with = dir.Write("with.config", "CONFIG_MODULES=y\nCONFIG_DEBUG_MUTEXES=y\n");
+        Assert.Equal(["drm_release", "unbuilt_release"], Rules(Calls(dir.Path, "--kconfig", with, "--arch", "x86").Findings, "EA3001"));
+        Assert.Equal(["drm_release", "unbuilt_release"], Rules(Calls(dir.Path).Findings, "EA3001"));
+    }
+
+    [Fact]
     public void ThinWrapperRank_CountsTheLaunderingFindingsOnly()
     {
         // A long function's thinness (10 per statement and call) once passed the offset that put EA3002 after EA3001,

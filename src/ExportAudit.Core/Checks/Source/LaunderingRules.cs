@@ -95,6 +95,10 @@ public static class LaunderingCheck
                 continue;
             }
             var export = exports.Find(callee);
+            if (export is not null && !graph.Reaches(path[^1], export))
+            {
+                export = null; // a header's stub or inline under this configuration: judged as any other call
+            }
             if (export is { IsGplOnly: true })
             {
                 gplOnly.Add(new CallChain(path.ToArray(), callee));

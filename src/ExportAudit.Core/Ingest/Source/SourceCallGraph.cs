@@ -26,6 +26,8 @@ public sealed class SourceCallGraph : ICallGraph
 
     // Each exported function's own export: its file's, not another file's of the same name (Build).
     private readonly Dictionary<FunctionInfo, Export> _exports;
+    // With a .config: the tree's exports in files it does not build, as the kernel's table has them.
+    private HashSet<Export>? _unbuilt;
 
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
         KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, KbuildOwners? objects, List<FunctionInfo> all, Dictionary<FunctionInfo, Export> exports)
@@ -46,6 +48,10 @@ public sealed class SourceCallGraph : ICallGraph
     public IEnumerable<FunctionInfo> Functions => _all;
 
     public Export? ExportOf(FunctionInfo function) => _exports.GetValueOrDefault(function);
+
+    // A caller the .config does not build is judged against the whole tree, as for EA3002.
+    public bool Reaches(FunctionInfo caller, Export target) =>
+        _unbuilt is null || !_unbuilt.Contains(target) || caller.Definition is not { } at || _owners!.OwnerOf(at.File) is null;
 
     public FunctionInfo? Helper(FunctionInfo caller, string callee)
     {
@@ -408,7 +414,11 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all, exports) { Users = byName };
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all, exports)
+        {
+            Users = byName,
+            _unbuilt = scan.Owners is null ? null : scan.Exports.Where(e => e.Owner is null).Select(toExport).ToHashSet(),
+        };
     }
 
     private static bool Preferred(SourceExport export, SourceExport over) =>
