@@ -27,13 +27,15 @@ public sealed class SourceCallGraph : ICallGraph
     // Each exported function's own export: its file's, not another file's of the same name (Build).
     private readonly Dictionary<FunctionInfo, Export> _exports;
     // With a .config: the tree's exports in files it does not build, as the kernel's table has them.
-    private HashSet<Export>? _unbuilt;
+    private readonly HashSet<Export>? _unbuilt;
 
     private SourceCallGraph(Dictionary<string, Dictionary<string, FunctionInfo>> byFile, KernelFunctions kernelFunctions,
-        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, KbuildOwners? objects, List<FunctionInfo> all, Dictionary<FunctionInfo, Export> exports)
+        KernelFunctions? vmlinuxFunctions, KbuildOwners? owners, KbuildOwners? objects, List<FunctionInfo> all, Dictionary<FunctionInfo, Export> exports,
+        HashSet<Export>? unbuilt)
     {
         _byFile = byFile;
         _exports = exports;
+        _unbuilt = unbuilt;
         _kernelFunctions = kernelFunctions;
         _vmlinuxFunctions = vmlinuxFunctions;
         _owners = owners;
@@ -414,11 +416,8 @@ public sealed class SourceCallGraph : ICallGraph
         }
         var byName = new Dictionary<string, IReadOnlyList<string>>(names.Count, StringComparer.Ordinal);
         for (var id = 0; id < names.Count; id++) byName[names[id]] = users[id];
-        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all, exports)
-        {
-            Users = byName,
-            _unbuilt = scan.Owners is null ? null : scan.Exports.Where(e => e.Owner is null).Select(toExport).ToHashSet(),
-        };
+        var unbuilt = scan.Owners is null ? null : scan.Exports.Where(e => e.Owner is null).Select(toExport).ToHashSet();
+        return new SourceCallGraph(byFile, kernelFunctions, vmlinuxFunctions, scan.Owners, objects, all, exports, unbuilt) { Users = byName };
     }
 
     private static bool Preferred(SourceExport export, SourceExport over) =>
